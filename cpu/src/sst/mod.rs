@@ -1,0 +1,1 @@
+//! SingleStepTests conformance runner (to be written).

@@ -1,0 +1,4 @@
+//! Cloister's PC devices. Each device lives in its own directory and implements
+//! [`cloister_shared::PortDevice`]; [`registry`] builds one by name for the supervisor.
+
+pub mod registry;

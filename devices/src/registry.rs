@@ -1,0 +1,1 @@
+//! Builds devices by name (placeholder until the device models land).

@@ -1,0 +1,232 @@
+//! The device I/O contract.
+//!
+//! A device is a [`PortDevice`]: state plus handlers for the port reads and writes, memory-window
+//! accesses and timer deadlines it is sent. It touches the machine only through a [`DeviceBus`]:
+//! IRQ lines, guest RAM (if its manifest asks for it), published registers and wake-up requests.
+//! The device process host and the inline host (the CPU process) both implement `DeviceBus`, so a
+//! device's code is the same in both isolation modes.
+
+use serde::{Deserialize, Serialize};
+
+/// Width of one port or memory-window access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum IoWidth {
+    Byte = 1,
+    Word = 2,
+    Dword = 4,
+}
+
+impl IoWidth {
+    /// Number of bytes moved.
+    #[inline]
+    pub const fn bytes(self) -> u32 {
+        self as u32
+    }
+
+    /// Mask of the bits an access of this width carries.
+    #[inline]
+    pub const fn mask(self) -> u32 {
+        match self {
+            IoWidth::Byte => 0xFF,
+            IoWidth::Word => 0xFFFF,
+            IoWidth::Dword => 0xFFFF_FFFF,
+        }
+    }
+
+    /// The width with this many bytes, if there is one.
+    pub const fn from_bytes(n: u32) -> Option<IoWidth> {
+        match n {
+            1 => Some(IoWidth::Byte),
+            2 => Some(IoWidth::Word),
+            4 => Some(IoWidth::Dword),
+            _ => None,
+        }
+    }
+}
+
+/// One bit group that follows the clock: set while `(now_ns - epoch_ns) % period_ns < on_ns`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockToggle {
+    pub bits: u32,
+    pub epoch_ns: u64,
+    pub period_ns: u64,
+    pub on_ns: u64,
+}
+
+impl ClockToggle {
+    #[inline]
+    fn bits_at(&self, now_ns: u64) -> u32 {
+        if self.period_ns == 0 {
+            return 0;
+        }
+        let phase = now_ns.wrapping_sub(self.epoch_ns) % self.period_ns;
+        if phase < self.on_ns {
+            self.bits
+        } else {
+            0
+        }
+    }
+}
+
+/// How a port's value may be read without asking the device: the device publishes it, the CPU
+/// evaluates it. Only for registers whose read does not change the value read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Published {
+    /// Reads must go to the device.
+    None,
+    /// Reads return this value (masked to the access width).
+    Static(u32),
+    /// Reads return `base` with the bits of each toggle that is on at the time of the read.
+    /// Models bits that follow the clock, such as the VGA retrace bits or the refresh toggle.
+    Clock { base: u32, toggles: [ClockToggle; 2] },
+}
+
+impl Published {
+    /// The value a read at `now_ns` returns, or `None` when the read must go to the device.
+    #[inline]
+    pub fn evaluate(&self, now_ns: u64) -> Option<u32> {
+        match *self {
+            Published::None => None,
+            Published::Static(v) => Some(v),
+            Published::Clock { base, toggles } => Some(base | toggles[0].bits_at(now_ns) | toggles[1].bits_at(now_ns)),
+        }
+    }
+
+    /// Whether evaluating needs the clock.
+    pub fn needs_clock(&self) -> bool {
+        matches!(self, Published::Clock { .. })
+    }
+}
+
+/// A device's saved state could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// the saved state is malformed or from an incompatible version: {0}
+    #[error("the saved state is malformed or from an incompatible version: {0}")]
+    Malformed(String),
+}
+
+/// What a device may do to the machine around it.
+pub trait DeviceBus {
+    /// Drives one of the device's IRQ lines (ISA numbering, 0–15) to `level`. Lines the manifest
+    /// does not declare are ignored.
+    fn set_irq(&mut self, line: u8, level: bool);
+
+    /// Raises and lowers a line: an edge for an edge-triggered controller, never lost even if the
+    /// CPU looks only after the line fell again.
+    fn pulse_irq(&mut self, line: u8);
+
+    /// The machine clock in nanoseconds (CLOCK_MONOTONIC; the same in every process).
+    fn now_ns(&self) -> u64;
+
+    /// Copies guest physical memory into `buf`. False if the range is outside RAM or the device
+    /// has no access to guest RAM; `buf` is then left as it was.
+    fn read_ram(&mut self, addr: u64, buf: &mut [u8]) -> bool;
+
+    /// Copies `buf` into guest physical memory. False if the range is outside RAM or the device has
+    /// no access to guest RAM; nothing is written then.
+    fn write_ram(&mut self, addr: u64, buf: &[u8]) -> bool;
+
+    /// Publishes how reads of `port` (one the device serves) may be answered without a round
+    /// trip. Replaces what was published for that port before. With `notify`, each such read is
+    /// still posted to the device (the CPU does not wait) and reaches
+    /// [`PortDevice::read_notify`], for a side effect that does not change the value read, such
+    /// as a read of 3DAh resetting the attribute controller's flip-flop.
+    fn publish(&mut self, port: u16, value: Published, notify: bool);
+
+    /// Drives the A20 gate (the 8042's output port or port 92h): `false` wraps addresses at 1 MiB.
+    fn set_a20(&mut self, _enabled: bool) {}
+
+    /// Asks for a CPU reset (the 8042's pulse of the reset line, port 92h bit 0).
+    fn request_reset(&mut self) {}
+
+    /// Asks for [`PortDevice::timer`] to be called at or after `at_ns`. A later call replaces an
+    /// earlier deadline; `u64::MAX` cancels it.
+    fn request_timer(&mut self, at_ns: u64);
+
+    /// A shared memory region the device owns beside its ports (VGA memory, a framebuffer), by
+    /// its index in the manifest's `regions`. `None` if there is no such region.
+    fn region(&mut self, index: usize) -> Option<&mut [u8]>;
+}
+
+/// A device model: state plus handlers. Implemented once and run either in a device process or
+/// inline in the CPU process.
+pub trait PortDevice: Send {
+    /// Reads `width` bytes from `port`. Returns the value in the low bits; unused bits are ignored.
+    fn io_read(&mut self, port: u16, width: IoWidth, bus: &mut dyn DeviceBus) -> u32;
+
+    /// Writes `width` bytes of `value` to `port`.
+    fn io_write(&mut self, port: u16, width: IoWidth, value: u32, bus: &mut dyn DeviceBus);
+
+    /// Reads from a memory window the device serves (physical address).
+    fn mem_read(&mut self, _addr: u32, width: IoWidth, _bus: &mut dyn DeviceBus) -> u32 {
+        width.mask()
+    }
+
+    /// Writes to a memory window the device serves (physical address).
+    fn mem_write(&mut self, _addr: u32, _width: IoWidth, _value: u32, _bus: &mut dyn DeviceBus) {}
+
+    /// `REP INS`: moves `count` items of `width` from `port` into guest RAM starting at `addr`,
+    /// going down when `backward`. Returns the number of items moved. The default asks
+    /// [`PortDevice::io_read`] once per item.
+    fn io_read_block(
+        &mut self,
+        port: u16,
+        width: IoWidth,
+        addr: u64,
+        count: u32,
+        backward: bool,
+        bus: &mut dyn DeviceBus,
+    ) -> u32 {
+        let step = width.bytes() as i64 * if backward { -1 } else { 1 };
+        for i in 0..count {
+            let v = self.io_read(port, width, bus).to_le_bytes();
+            let a = (addr as i64 + step * i as i64) as u64;
+            if !bus.write_ram(a, &v[..width.bytes() as usize]) {
+                return i;
+            }
+        }
+        count
+    }
+
+    /// `REP OUTS`: moves `count` items of `width` from guest RAM at `addr` to `port`. Returns the
+    /// number of items moved. The default calls [`PortDevice::io_write`] once per item.
+    fn io_write_block(
+        &mut self,
+        port: u16,
+        width: IoWidth,
+        addr: u64,
+        count: u32,
+        backward: bool,
+        bus: &mut dyn DeviceBus,
+    ) -> u32 {
+        let step = width.bytes() as i64 * if backward { -1 } else { 1 };
+        for i in 0..count {
+            let mut v = [0u8; 4];
+            let a = (addr as i64 + step * i as i64) as u64;
+            if !bus.read_ram(a, &mut v[..width.bytes() as usize]) {
+                return i;
+            }
+            self.io_write(port, width, u32::from_le_bytes(v), bus);
+        }
+        count
+    }
+
+    /// A read of a port published with `notify` was answered from the published value; apply
+    /// the read's side effect.
+    fn read_notify(&mut self, _port: u16, _width: IoWidth, _bus: &mut dyn DeviceBus) {}
+
+    /// Called at or after the deadline last given to [`DeviceBus::request_timer`].
+    fn timer(&mut self, _now_ns: u64, _bus: &mut dyn DeviceBus) {}
+
+    /// Called once when the device starts serving (after `restore`, if any): the place to publish
+    /// registers and ask for a first timer.
+    fn start(&mut self, _bus: &mut dyn DeviceBus) {}
+
+    /// The device's state, for a replacement process to carry on from.
+    fn save(&self) -> Vec<u8>;
+
+    /// Loads a state saved by [`PortDevice::save`].
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError>;
+}
