@@ -1,0 +1,141 @@
+//! A `DeviceBus` for unit tests: guest RAM in a vector, a log of IRQ changes, a clock the test
+//! sets, and a record of what the device published and asked for.
+
+use std::collections::HashMap;
+
+use cloister_shared::{DeviceBus, IoWidth, PortDevice, Published};
+
+/// One change a device made to an IRQ line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IrqEvent {
+    Level(u8, bool),
+    Pulse(u8),
+}
+
+pub struct TestBus {
+    pub ram: Vec<u8>,
+    pub now: u64,
+    pub irqs: Vec<IrqEvent>,
+    pub levels: [bool; 16],
+    pub published: HashMap<u16, (Published, bool)>,
+    pub timer_at: Option<u64>,
+    pub a20: Option<bool>,
+    pub resets: u32,
+}
+
+impl TestBus {
+    pub fn new(ram_bytes: usize) -> Self {
+        TestBus {
+            ram: vec![0; ram_bytes],
+            now: 0,
+            irqs: Vec::new(),
+            levels: [false; 16],
+            published: HashMap::new(),
+            timer_at: None,
+            a20: None,
+            resets: 0,
+        }
+    }
+
+    /// Rising edges (level changes to high, and pulses) seen on `line`, then forgets the log.
+    pub fn take_edges(&mut self, line: u8) -> usize {
+        let n = self
+            .irqs
+            .iter()
+            .filter(|e| matches!(e, IrqEvent::Level(l, true) | IrqEvent::Pulse(l) if *l == line))
+            .count();
+        self.irqs.clear();
+        n
+    }
+
+    /// The value a read of `port` would get from what is published, if anything.
+    pub fn published_value(&self, port: u16) -> Option<u32> {
+        self.published
+            .get(&port)
+            .and_then(|(p, _)| p.evaluate(self.now))
+    }
+
+    /// Advances the clock to `at_ns` and fires the device's timer while it is due.
+    pub fn run_until(&mut self, dev: &mut dyn PortDevice, at_ns: u64) {
+        // Bounded, so a device that keeps asking for "now" fails the test instead of hanging.
+        for _ in 0..1_000_000 {
+            match self.timer_at {
+                Some(t) if t <= at_ns => {
+                    self.now = self.now.max(t);
+                    self.timer_at = None;
+                    let now = self.now;
+                    dev.timer(now, self);
+                }
+                _ => break,
+            }
+        }
+        self.now = at_ns;
+    }
+
+    pub fn inb(&mut self, dev: &mut dyn PortDevice, port: u16) -> u8 {
+        dev.io_read(port, IoWidth::Byte, self) as u8
+    }
+
+    pub fn outb(&mut self, dev: &mut dyn PortDevice, port: u16, value: u8) {
+        dev.io_write(port, IoWidth::Byte, value as u32, self)
+    }
+}
+
+impl DeviceBus for TestBus {
+    fn set_irq(&mut self, line: u8, level: bool) {
+        if let Some(l) = self.levels.get_mut(line as usize) {
+            *l = level;
+        }
+        self.irqs.push(IrqEvent::Level(line, level));
+    }
+
+    fn pulse_irq(&mut self, line: u8) {
+        self.irqs.push(IrqEvent::Pulse(line));
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.now
+    }
+
+    fn read_ram(&mut self, addr: u64, buf: &mut [u8]) -> bool {
+        let Some(end) = addr.checked_add(buf.len() as u64) else {
+            return false;
+        };
+        if end > self.ram.len() as u64 {
+            return false;
+        }
+        buf.copy_from_slice(&self.ram[addr as usize..end as usize]);
+        true
+    }
+
+    fn write_ram(&mut self, addr: u64, buf: &[u8]) -> bool {
+        let Some(end) = addr.checked_add(buf.len() as u64) else {
+            return false;
+        };
+        if end > self.ram.len() as u64 {
+            return false;
+        }
+        self.ram[addr as usize..end as usize].copy_from_slice(buf);
+        true
+    }
+
+    fn publish(&mut self, port: u16, value: Published, notify: bool) {
+        self.published.insert(port, (value, notify));
+    }
+
+    fn set_a20(&mut self, enabled: bool) {
+        self.a20 = Some(enabled);
+    }
+
+    fn request_reset(&mut self) {
+        self.resets += 1;
+    }
+
+    fn request_timer(&mut self, at_ns: u64) {
+        self.timer_at = if at_ns == u64::MAX { None } else { Some(at_ns) };
+    }
+
+    fn region(&mut self, _index: usize) -> Option<&mut [u8]> {
+        None
+    }
+}
