@@ -9,3 +9,5 @@ pub mod testing;
 pub mod pit;
 pub mod cmos;
 pub mod timer;
+pub mod keyboard;
+pub mod i8042;

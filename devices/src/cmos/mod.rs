@@ -277,9 +277,19 @@ impl Cmos {
         );
         let (secs_to, _) = self.clock_at(to);
         let (secs_from, _) = self.clock_at(from);
-        // A day covers every alarm; look no further back than that.
-        let first = (secs_from + 1).max(secs_to - 86_400);
-        (first..=secs_to).any(|s| {
+        if secs_to - secs_from >= 86_400 {
+            // A whole day passed: every alarm that can match at all did.
+            let ok = |reg: u8, limit: u32, hour: bool| {
+                reg >= 0xC0
+                    || (if hour {
+                        decode_hour(reg, bin, h24)
+                    } else {
+                        decode(reg, bin)
+                    }) < limit
+            };
+            return ok(s_alarm, 60, false) && ok(m_alarm, 60, false) && ok(h_alarm, 24, true);
+        }
+        (secs_from + 1..=secs_to).any(|s| {
             let t = DateTime::from_secs(s);
             want(s_alarm, t.second, false)
                 && want(m_alarm, t.minute, false)
