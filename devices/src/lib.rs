@@ -11,3 +11,4 @@ pub mod cmos;
 pub mod timer;
 pub mod keyboard;
 pub mod i8042;
+pub mod serial;
