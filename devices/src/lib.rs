@@ -1,7 +1,6 @@
 //! Cloister's PC devices. Each device lives in its own directory and implements
 //! [`cloister_shared::PortDevice`]; [`registry`] builds one by name for the supervisor.
 
-pub mod probe;
 pub mod registry;
 pub mod pic;
 #[cfg(test)]
