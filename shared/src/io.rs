@@ -79,7 +79,10 @@ pub enum Published {
     Static(u32),
     /// Reads return `base` with the bits of each toggle that is on at the time of the read.
     /// Models bits that follow the clock, such as the VGA retrace bits or the refresh toggle.
-    Clock { base: u32, toggles: [ClockToggle; 2] },
+    Clock {
+        base: u32,
+        toggles: [ClockToggle; 2],
+    },
 }
 
 impl Published {
@@ -89,7 +92,9 @@ impl Published {
         match *self {
             Published::None => None,
             Published::Static(v) => Some(v),
-            Published::Clock { base, toggles } => Some(base | toggles[0].bits_at(now_ns) | toggles[1].bits_at(now_ns)),
+            Published::Clock { base, toggles } => {
+                Some(base | toggles[0].bits_at(now_ns) | toggles[1].bits_at(now_ns))
+            }
         }
     }
 
@@ -97,6 +102,19 @@ impl Published {
     pub fn needs_clock(&self) -> bool {
         matches!(self, Published::Clock { .. })
     }
+}
+
+/// Input from the host to a device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HostInput {
+    /// A key went down or up: a scan code of set 1, with `extended` for the E0-prefixed keys.
+    Key {
+        code: u8,
+        extended: bool,
+        pressed: bool,
+    },
+    /// Bytes arriving from outside (a serial line).
+    Bytes(Vec<u8>),
 }
 
 /// A device's saved state could not be loaded.
@@ -219,6 +237,13 @@ pub trait PortDevice: Send {
 
     /// Called at or after the deadline last given to [`DeviceBus::request_timer`].
     fn timer(&mut self, _now_ns: u64, _bus: &mut dyn DeviceBus) {}
+
+    /// Input from the host side: a key for the keyboard, bytes arriving at a serial port.
+    fn host_input(&mut self, _input: &HostInput, _bus: &mut dyn DeviceBus) {}
+
+    /// Moves output meant for the host (bytes a UART sent) into `out`. Called after every batch
+    /// of requests.
+    fn take_host_output(&mut self, _out: &mut Vec<u8>) {}
 
     /// Called once when the device starts serving (after `restore`, if any): the place to publish
     /// registers and ask for a first timer.

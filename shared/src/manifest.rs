@@ -48,6 +48,27 @@ pub struct DeviceManifest {
 }
 
 impl DeviceManifest {
+    /// The port's slot: its position in the list of served ports, in manifest order. Published
+    /// registers are kept per slot, so the CPU and the device must agree on this numbering.
+    pub fn port_slot(&self, port: u16) -> Option<usize> {
+        let mut base = 0usize;
+        for r in &self.ports {
+            if r.contains(port) {
+                return Some(base + (port - r.start) as usize);
+            }
+            base += r.len as usize;
+        }
+        None
+    }
+
+    /// Bit mask of the IRQ lines the device may drive.
+    pub fn irq_mask(&self) -> u32 {
+        self.irqs
+            .iter()
+            .filter(|&&l| l < 16)
+            .fold(0, |m, &l| m | 1 << l)
+    }
+
     /// Whether the device serves `port`.
     pub fn serves_port(&self, port: u16) -> bool {
         self.ports.iter().any(|r| r.contains(port))

@@ -1,0 +1,370 @@
+//! The CPU's end of a device ring.
+
+use std::sync::atomic::{fence, Ordering::*};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::entry::{Request, RequestKind};
+use super::layout::{view, DeviceRegion, PeerState, MAX_PORT_SLOTS, RING_ENTRIES};
+use super::wait;
+use crate::sys::memfd::SharedRegion;
+use crate::IoWidth;
+
+/// A device did not hold up its end.
+#[derive(Debug, thiserror::Error)]
+pub enum PeerError {
+    /// the device process died
+    #[error("the device process died")]
+    Dead,
+    /// the device did not answer within {0:?}
+    #[error("the device did not answer within {0:?}")]
+    Hung(Duration),
+    /// the device broke the ring protocol: {0}
+    #[error("the device broke the ring protocol: {0}")]
+    Protocol(&'static str),
+}
+
+/// The CPU's end of one device's ring.
+pub struct RingClient {
+    region: Arc<SharedRegion>,
+    /// Our copy of `head`: the device cannot change what we believe we wrote.
+    head: u32,
+    /// Index after the last entry that may change what the device publishes.
+    last_affecting: u32,
+    /// The last notify posted and not yet seen processed, to coalesce repeated reads.
+    pending_notify: Option<(u32, u16)>,
+    /// The device's sleep already woken (see [`wait::wake_if_sleeping`]).
+    woken: u32,
+    /// How long an answer may take before the device is declared hung.
+    pub answer_timeout: Duration,
+}
+
+impl RingClient {
+    /// Attaches to a device region the supervisor created (zeroed) and mapped for us.
+    pub fn new(region: Arc<SharedRegion>) -> Self {
+        assert!(region.len() as u64 >= super::layout::device_region_size());
+        let mut c = RingClient {
+            region,
+            head: 0,
+            last_affecting: 0,
+            pending_notify: None,
+            woken: 0,
+            answer_timeout: Duration::from_secs(10),
+        };
+        c.head = c.r().cpu.head.load(Relaxed);
+        c.last_affecting = c.head;
+        c
+    }
+
+    #[inline(always)]
+    fn r(&self) -> &DeviceRegion {
+        // SAFETY: the region is at least a DeviceRegion long (checked in `new`), page aligned,
+        // mapped as long as `self.region` lives, and DeviceRegion is all atomics.
+        unsafe { view(self.region.as_ptr()) }
+    }
+
+    /// Posts an OUT.
+    #[inline]
+    pub fn write(&mut self, port: u16, width: IoWidth, value: u32) -> Result<(), PeerError> {
+        self.post(Request {
+            kind: RequestKind::IoWrite,
+            width,
+            port,
+            value,
+            addr: 0,
+            backward: false,
+        })
+    }
+
+    /// Posts a write to a memory window.
+    #[inline]
+    pub fn mem_write(&mut self, addr: u32, width: IoWidth, value: u32) -> Result<(), PeerError> {
+        self.post(Request {
+            kind: RequestKind::MemWrite,
+            width,
+            port: 0,
+            value,
+            addr: addr as u64,
+            backward: false,
+        })
+    }
+
+    /// IN, as a round trip.
+    pub fn read(&mut self, port: u16, width: IoWidth) -> Result<u32, PeerError> {
+        let v = self.round_trip(Request {
+            kind: RequestKind::IoRead,
+            width,
+            port,
+            value: 0,
+            addr: 0,
+            backward: false,
+        })?;
+        Ok(v & width.mask())
+    }
+
+    /// Read from a memory window, as a round trip.
+    pub fn mem_read(&mut self, addr: u32, width: IoWidth) -> Result<u32, PeerError> {
+        let v = self.round_trip(Request {
+            kind: RequestKind::MemRead,
+            width,
+            port: 0,
+            value: 0,
+            addr: addr as u64,
+            backward: false,
+        })?;
+        Ok(v & width.mask())
+    }
+
+    /// `REP INS` (`to_ram`) or `REP OUTS` as one request. Returns the items moved.
+    pub fn block(
+        &mut self,
+        to_ram: bool,
+        port: u16,
+        width: IoWidth,
+        addr: u64,
+        count: u32,
+        backward: bool,
+    ) -> Result<u32, PeerError> {
+        let kind = if to_ram {
+            RequestKind::IoReadBlock
+        } else {
+            RequestKind::IoWriteBlock
+        };
+        let moved = self.round_trip(Request {
+            kind,
+            width,
+            port,
+            value: count,
+            addr,
+            backward,
+        })?;
+        if moved > count {
+            return Err(PeerError::Protocol(
+                "a block transfer moved more items than asked",
+            ));
+        }
+        Ok(moved)
+    }
+
+    /// A read answered from what the device published for the port in `slot`, if it published
+    /// something and has applied every write before this read. `None`: ask the device.
+    #[inline]
+    pub fn published_read(
+        &mut self,
+        slot: usize,
+        port: u16,
+        width: IoWidth,
+    ) -> Result<Option<u32>, PeerError> {
+        if slot >= MAX_PORT_SLOTS {
+            return Ok(None);
+        }
+        let processed = self.r().device.processed.load(Acquire);
+        if processed.wrapping_sub(self.last_affecting) as i32 >= 0 {
+            // Caught up (checked for sanity: not past what we wrote).
+            if self.head.wrapping_sub(processed) > RING_ENTRIES {
+                return Err(PeerError::Protocol(
+                    "processed an entry that was never written",
+                ));
+            }
+        } else if !self.await_processed(self.last_affecting)? {
+            return Ok(None);
+        }
+        let Some((value, notify)) = self.r().published[slot].read() else {
+            return Ok(None);
+        };
+        let now = if value.needs_clock() {
+            super::now_ns()
+        } else {
+            0
+        };
+        let Some(v) = value.evaluate(now) else {
+            return Ok(None);
+        };
+        if notify {
+            self.notify(port, width)?;
+        }
+        Ok(Some(v & width.mask()))
+    }
+
+    fn notify(&mut self, port: u16, width: IoWidth) -> Result<(), PeerError> {
+        if let Some((idx, p)) = self.pending_notify {
+            let processed = self.r().device.processed.load(Acquire);
+            // Side effects of notified reads are idempotent (the contract of `publish`), so a
+            // read repeated before the device saw the last one needs no second notice.
+            if p == port
+                && idx.wrapping_sub(processed) as i32 >= 0
+                && self.head == idx.wrapping_add(1)
+            {
+                return Ok(());
+            }
+        }
+        let idx = self.head;
+        self.post(Request {
+            kind: RequestKind::ReadNotify,
+            width,
+            port,
+            value: 0,
+            addr: 0,
+            backward: false,
+        })?;
+        self.pending_notify = Some((idx, port));
+        Ok(())
+    }
+
+    /// The IRQ lines: (levels, rising edges since the last call).
+    #[inline]
+    pub fn irq_lines(&self) -> (u32, u32) {
+        let l = &self.r().lines;
+        let edges = if l.irq_edges.load(Relaxed) != 0 {
+            l.irq_edges.swap(0, AcqRel)
+        } else {
+            0
+        };
+        (l.irq_level.load(Acquire), edges)
+    }
+
+    /// RAM ranges the device wrote since `*seen` (which is advanced); `None` when more were
+    /// written than the log holds (the caller must assume anything changed).
+    pub fn ram_writes(&self, seen: &mut u32) -> Option<Vec<(u32, u32)>> {
+        let l = &self.r().lines;
+        let seq = l.dirty_seq.load(Acquire);
+        let new = seq.wrapping_sub(*seen);
+        let from = *seen;
+        *seen = seq;
+        if new as usize > super::layout::DIRTY_LOG {
+            return None;
+        }
+        Some(
+            (0..new)
+                .map(|i| {
+                    let w = l.dirty[from.wrapping_add(i) as usize % super::layout::DIRTY_LOG]
+                        .load(Relaxed);
+                    (w as u32, (w >> 32) as u32)
+                })
+                .collect(),
+        )
+    }
+
+    /// The IRQ lines (levels, edges waiting) without taking the edges.
+    #[inline]
+    pub fn peek_irq_lines(&self) -> (u32, u32) {
+        let l = &self.r().lines;
+        (l.irq_level.load(Acquire), l.irq_edges.load(Acquire))
+    }
+
+    /// The A20 gate the device asks for (`None`: no opinion) and its count of reset requests.
+    pub fn machine_lines(&self) -> (Option<bool>, u32) {
+        let l = &self.r().lines;
+        let a20 = match l.a20.load(Acquire) {
+            1 => Some(false),
+            2 => Some(true),
+            _ => None,
+        };
+        (a20, l.resets.load(Acquire))
+    }
+
+    /// Entries written so far.
+    pub fn head(&self) -> u32 {
+        self.head
+    }
+
+    #[inline]
+    fn post(&mut self, req: Request) -> Result<(), PeerError> {
+        if self
+            .head
+            .wrapping_sub(self.r().device.committed.load(Acquire))
+            >= RING_ENTRIES
+        {
+            self.await_space()?;
+        }
+        let words = req.encode();
+        let head = self.head.wrapping_add(1);
+        let mut woken = self.woken;
+        {
+            let r = self.r();
+            let slot = &r.ring[(self.head % RING_ENTRIES) as usize];
+            slot[0].store(words[0], Relaxed);
+            slot[1].store(words[1], Relaxed);
+            r.cpu.head.store(head, Release);
+            wait::wake_if_sleeping(&r.device.sleep_gen, &r.doorbell.ring, &mut woken, true);
+        }
+        self.woken = woken;
+        self.head = head;
+        if req.kind != RequestKind::ReadNotify {
+            self.last_affecting = head;
+        }
+        Ok(())
+    }
+
+    fn round_trip(&mut self, req: Request) -> Result<u32, PeerError> {
+        let idx = self.head;
+        self.post(req)?;
+        let want = idx.wrapping_add(1);
+        let region = self.region.clone();
+        // SAFETY: as in `r()`; a separate borrow so the closures below need not borrow `self`.
+        let r: &DeviceRegion = unsafe { view(region.as_ptr()) };
+        let answered = || r.reply.seq.load(Acquire) == want;
+        if !wait::spin_until(answered) {
+            self.sleep_until(answered, |r| {
+                // The device claims to be past our request without having answered it.
+                if r.device.processed.load(Acquire).wrapping_sub(want) as i32 > 0
+                    && r.reply.seq.load(Acquire) != want
+                {
+                    Err(PeerError::Protocol(
+                        "moved past a request without answering it",
+                    ))
+                } else {
+                    Ok(())
+                }
+            })?;
+        }
+        Ok(r.reply.value.load(Relaxed))
+    }
+
+    /// Waits (bounded) until the device has applied everything before `index`. False when the
+    /// device has not caught up within the spin: the caller then asks it directly.
+    fn await_processed(&mut self, index: u32) -> Result<bool, PeerError> {
+        let r = self.r();
+        let done = || r.device.processed.load(Acquire).wrapping_sub(index) as i32 >= 0;
+        Ok(wait::spin_until(done))
+    }
+
+    fn await_space(&mut self) -> Result<(), PeerError> {
+        let head = self.head;
+        let region = self.region.clone();
+        // SAFETY: as in `r()`.
+        let r: &DeviceRegion = unsafe { view(region.as_ptr()) };
+        let space = || head.wrapping_sub(r.device.committed.load(Acquire)) < RING_ENTRIES;
+        if !wait::spin_until(space) {
+            self.sleep_until(space, |_| Ok(()))?;
+        }
+        Ok(())
+    }
+
+    /// Sleeps in short steps until `ready`, noticing a dead or misbehaving device.
+    fn sleep_until(
+        &self,
+        ready: impl Fn() -> bool,
+        check: impl Fn(&DeviceRegion) -> Result<(), PeerError>,
+    ) -> Result<(), PeerError> {
+        let r = self.r();
+        let start = Instant::now();
+        while !ready() {
+            if r.supervisor.peer_state.load(Acquire) == PeerState::Dead as u32 {
+                return Err(PeerError::Dead);
+            }
+            check(r)?;
+            if start.elapsed() > self.answer_timeout {
+                return Err(PeerError::Hung(self.answer_timeout));
+            }
+            wait::sleep_on(
+                &r.cpu.wait_gen,
+                &r.reply.seq,
+                Duration::from_millis(2),
+                &ready,
+            );
+        }
+        fence(Acquire);
+        Ok(())
+    }
+}

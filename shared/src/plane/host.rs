@@ -1,0 +1,234 @@
+//! Runs a [`PortDevice`] behind its ring: the body of a device process.
+
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::entry::{Request, RequestKind};
+use super::guest_ram::GuestRam;
+use super::server::{Polled, RingServer};
+use super::{now_ns, RING_ENTRIES};
+use crate::control::{self, ControlError, ToDevice};
+use crate::io::{DeviceBus, Published};
+use crate::manifest::DeviceManifest;
+use crate::sys::memfd::SharedRegion;
+use crate::PortDevice;
+
+/// The longest a device sleeps without looking at its control channel.
+const MAX_SLEEP: Duration = Duration::from_millis(100);
+
+/// [`DeviceBus`] for a device in its own process: everything goes through shared memory.
+pub struct HostBus {
+    pub server: RingServer,
+    manifest: DeviceManifest,
+    irq_mask: u32,
+    guest_ram: Option<GuestRam>,
+    regions: Vec<Arc<SharedRegion>>,
+    deadline: u64,
+}
+
+impl HostBus {
+    pub fn new(
+        server: RingServer,
+        manifest: DeviceManifest,
+        guest_ram: Option<GuestRam>,
+        regions: Vec<Arc<SharedRegion>>,
+    ) -> Self {
+        let irq_mask = manifest.irq_mask();
+        HostBus {
+            server,
+            manifest,
+            irq_mask,
+            guest_ram,
+            regions,
+            deadline: u64::MAX,
+        }
+    }
+}
+
+impl DeviceBus for HostBus {
+    fn set_irq(&mut self, line: u8, level: bool) {
+        let bit = 1u32.checked_shl(line as u32).unwrap_or(0) & self.irq_mask;
+        if bit != 0 {
+            self.server.set_irq_lines(bit, level);
+        }
+    }
+    fn pulse_irq(&mut self, line: u8) {
+        let bit = 1u32.checked_shl(line as u32).unwrap_or(0) & self.irq_mask;
+        if bit != 0 {
+            self.server.pulse_irq_lines(bit);
+        }
+    }
+    fn now_ns(&self) -> u64 {
+        now_ns()
+    }
+    fn read_ram(&mut self, addr: u64, buf: &mut [u8]) -> bool {
+        self.guest_ram.as_ref().is_some_and(|r| r.read(addr, buf))
+    }
+    fn write_ram(&mut self, addr: u64, buf: &[u8]) -> bool {
+        let ok = self.guest_ram.as_ref().is_some_and(|r| r.write(addr, buf));
+        if ok {
+            self.server.log_ram_write(addr, buf.len() as u64);
+        }
+        ok
+    }
+    fn publish(&mut self, port: u16, value: Published, notify: bool) {
+        if let Some(slot) = self.manifest.port_slot(port) {
+            self.server.publish(slot, value, notify);
+        }
+    }
+    fn set_a20(&mut self, enabled: bool) {
+        self.server.set_a20(enabled);
+    }
+    fn request_reset(&mut self) {
+        self.server.request_reset();
+    }
+    fn request_timer(&mut self, at_ns: u64) {
+        self.deadline = at_ns;
+    }
+    fn region(&mut self, index: usize) -> Option<&mut [u8]> {
+        self.regions.get(index).map(|r| r.bytes_mut())
+    }
+}
+
+/// Applies one request to the device; the answer for a round trip.
+pub fn dispatch(
+    device: &mut dyn PortDevice,
+    req: &Request,
+    bus: &mut dyn DeviceBus,
+) -> Option<u32> {
+    match req.kind {
+        RequestKind::IoWrite => {
+            device.io_write(req.port, req.width, req.value & req.width.mask(), bus);
+            None
+        }
+        RequestKind::IoRead => Some(device.io_read(req.port, req.width, bus) & req.width.mask()),
+        RequestKind::MemWrite => {
+            device.mem_write(
+                req.addr as u32,
+                req.width,
+                req.value & req.width.mask(),
+                bus,
+            );
+            None
+        }
+        RequestKind::MemRead => {
+            Some(device.mem_read(req.addr as u32, req.width, bus) & req.width.mask())
+        }
+        RequestKind::IoReadBlock => Some(
+            device
+                .io_read_block(req.port, req.width, req.addr, req.value, req.backward, bus)
+                .min(req.value),
+        ),
+        RequestKind::IoWriteBlock => Some(
+            device
+                .io_write_block(req.port, req.width, req.addr, req.value, req.backward, bus)
+                .min(req.value),
+        ),
+        RequestKind::ReadNotify => {
+            device.read_notify(req.port, req.width, bus);
+            None
+        }
+    }
+}
+
+/// Why a device stopped serving.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// the control channel failed: {0}
+    #[error("the control channel failed: {0}")]
+    Control(#[from] ControlError),
+    /// could not write the device's output: {0}
+    #[error("could not write the device's output: {0}")]
+    Output(std::io::Error),
+}
+
+/// Serves the ring until the supervisor says quit. Requests whose port or window the device
+/// does not serve are answered with all ones and otherwise ignored (the CPU only sends what the
+/// manifest routes here, so this is a scribbled ring, not a guest access).
+pub fn serve(
+    device: &mut dyn PortDevice,
+    bus: &mut HostBus,
+    control: &mut UnixStream,
+    mut output: Option<std::fs::File>,
+) -> Result<(), HostError> {
+    if let Some((state, _covers)) = bus.server.committed_state() {
+        // A replacement: carry on from the last commit; the ring replays what came after.
+        if let Err(e) = device.restore(&state) {
+            tracing::warn!("committed state not loaded, starting fresh: {e}");
+        }
+    }
+    device.start(bus);
+    let mut control_seen = bus.server.control_rings();
+    let mut out = Vec::new();
+    loop {
+        loop {
+            match bus.server.poll() {
+                Polled::Request(req) => {
+                    let answer = if serves(&bus.manifest, &req) {
+                        dispatch(device, &req, bus)
+                    } else {
+                        req.kind.is_round_trip().then_some(!0)
+                    };
+                    bus.server.complete(answer);
+                    if bus.server.uncommitted() >= RING_ENTRIES / 2 {
+                        bus.server.commit(&device.save());
+                    }
+                }
+                Polled::Malformed => {
+                    tracing::warn!("malformed ring entry skipped");
+                    bus.server.complete(Some(!0));
+                }
+                Polled::Empty => break,
+            }
+        }
+        if now_ns() >= bus.deadline {
+            bus.deadline = u64::MAX;
+            device.timer(now_ns(), bus);
+        }
+        device.take_host_output(&mut out);
+        if !out.is_empty() {
+            if let Some(f) = output.as_mut() {
+                f.write_all(&out).map_err(HostError::Output)?;
+            }
+            out.clear();
+        }
+        let rung = bus.server.control_rings();
+        if rung != control_seen {
+            control_seen = rung;
+            while let Some(msg) = control::try_recv::<ToDevice>(control)? {
+                match msg {
+                    ToDevice::Input(input) => device.host_input(&input, bus),
+                    ToDevice::Quit => {
+                        bus.server.commit(&device.save());
+                        return Ok(());
+                    }
+                }
+            }
+            continue;
+        }
+        if bus.server.has_work() {
+            continue;
+        }
+        if bus.deadline > now_ns() && !bus.server.spin_for_work() {
+            // Idle: make what we did durable before sleeping.
+            if bus.server.uncommitted() > 0 {
+                bus.server.commit(&device.save());
+            }
+            let until_deadline = Duration::from_nanos(bus.deadline.saturating_sub(now_ns()));
+            bus.server
+                .sleep_for_work(until_deadline.min(MAX_SLEEP), control_seen);
+        }
+    }
+}
+
+fn serves(m: &DeviceManifest, req: &Request) -> bool {
+    match req.kind {
+        RequestKind::MemRead | RequestKind::MemWrite => m
+            .mem_windows
+            .iter()
+            .any(|w| req.addr >= w.start as u64 && req.addr < w.start as u64 + w.len as u64),
+        _ => m.serves_port(req.port),
+    }
+}
