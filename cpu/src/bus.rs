@@ -38,11 +38,25 @@ pub trait Bus {
     /// `REP INS` as one transfer into physical memory starting at `addr` (contiguous; going down
     /// when `backward`). Returns the number of items moved, or `None` when the bus cannot move them
     /// in bulk and the CPU must issue one `io_read` per item.
-    fn io_read_block(&mut self, _port: u16, _width: IoWidth, _addr: u32, _count: u32, _backward: bool) -> Option<u32> {
+    fn io_read_block(
+        &mut self,
+        _port: u16,
+        _width: IoWidth,
+        _addr: u32,
+        _count: u32,
+        _backward: bool,
+    ) -> Option<u32> {
         None
     }
     /// `REP OUTS` as one transfer; see [`Bus::io_read_block`].
-    fn io_write_block(&mut self, _port: u16, _width: IoWidth, _addr: u32, _count: u32, _backward: bool) -> Option<u32> {
+    fn io_write_block(
+        &mut self,
+        _port: u16,
+        _width: IoWidth,
+        _addr: u32,
+        _count: u32,
+        _backward: bool,
+    ) -> Option<u32> {
         None
     }
 

@@ -1,14 +1,24 @@
 //! Cloister's x86 CPU.
 //!
 //! The state is IA-32 from the start (32-bit registers, segment descriptor caches, control
-//! registers); the interpreter runs real mode. The CPU sees the machine only through [`Bus`].
+//! registers); the interpreter runs real mode: every 8086/186/286 real-mode instruction plus the
+//! 386-and-later instructions real mode can use (operand/address-size prefixes, 32-bit
+//! addressing, FS/GS, the 0x0F page up to the Pentium Pro's CMOV/CMPXCHG8B/RDTSC/CPUID). The CPU
+//! sees the machine only through [`Bus`]. Differences between chips live in [`model`].
+//!
+//! Not yet: protected mode (setting CR0.PE stops with [`Exit::Shutdown`] and [`Cpu::unimplemented`] saying so) and the x87 FPU
+//! (ESC opcodes decode their operand and do nothing; CPUID does not advertise an FPU).
 
 pub mod bus;
+mod cache;
+mod exec;
+mod flags;
+mod mem;
 pub mod model;
 pub mod sst;
 pub mod state;
 
 pub use bus::Bus;
 pub use cloister_shared::IoWidth;
-pub use model::CpuModel;
-pub use state::{Cpu, Exit, Reg, SegReg, Segment};
+pub use model::{CpuModel, Quirks};
+pub use state::{Cpu, Exit, Reg, SegReg, Segment, TableReg};

@@ -1,0 +1,448 @@
+//! Arithmetic and logic: the eight ALU operations, INC/DEC, group 3 (TEST NOT NEG MUL IMUL DIV
+//! IDIV), the IMUL forms and the BCD adjustments.
+
+use super::byte_or;
+use crate::flags::{Size, AF, CF, OF, STATUS};
+use crate::state::{vector, Cpu, Fault, Rep, R};
+use crate::Bus;
+
+/// ALU operation numbers, as in the opcode's bits 3–5 and group 1's reg field.
+const ADD: u8 = 0;
+const OR: u8 = 1;
+const ADC: u8 = 2;
+const SBB: u8 = 3;
+const AND: u8 = 4;
+const SUB: u8 = 5;
+const XOR: u8 = 6;
+const CMP: u8 = 7;
+
+fn de<T>() -> R<T> {
+    Err(Fault::Exception(vector::DE))
+}
+
+impl Cpu {
+    /// Flags of an addition `a + b + carry` of size `sz`; returns the result.
+    #[inline]
+    pub(crate) fn add_flags(&mut self, sz: Size, a: u32, b: u32, carry: u32) -> u32 {
+        let wide = a as u64 + b as u64 + carry as u64;
+        let r = (wide as u32) & sz.mask();
+        let mut f = self.flags & !STATUS;
+        if wide >> sz.bits() != 0 {
+            f |= CF;
+        }
+        if (a ^ b ^ r) & 0x10 != 0 {
+            f |= AF;
+        }
+        if (a ^ r) & (b ^ r) & sz.sign() != 0 {
+            f |= OF;
+        }
+        self.flags = f;
+        self.set_szp(sz, r);
+        r
+    }
+
+    /// Flags of a subtraction `a - b - borrow` of size `sz`; returns the result.
+    #[inline]
+    pub(crate) fn sub_flags(&mut self, sz: Size, a: u32, b: u32, borrow: u32) -> u32 {
+        let r = a.wrapping_sub(b).wrapping_sub(borrow) & sz.mask();
+        let mut f = self.flags & !STATUS;
+        if (a as u64) < b as u64 + borrow as u64 {
+            f |= CF;
+        }
+        if (a ^ b ^ r) & 0x10 != 0 {
+            f |= AF;
+        }
+        if (a ^ b) & (a ^ r) & sz.sign() != 0 {
+            f |= OF;
+        }
+        self.flags = f;
+        self.set_szp(sz, r);
+        r
+    }
+
+    /// Flags of a logical operation: CF = OF = AF = 0, SF ZF PF from the result.
+    #[inline]
+    pub(crate) fn logic_flags(&mut self, sz: Size, r: u32) {
+        self.flags &= !(CF | OF | AF);
+        self.set_szp(sz, r);
+    }
+
+    /// One of the eight ALU operations; returns the result (for CMP, the first operand).
+    #[inline]
+    pub(crate) fn alu(&mut self, op: u8, sz: Size, a: u32, b: u32) -> u32 {
+        let c = self.flags & CF;
+        match op {
+            ADD => self.add_flags(sz, a, b, 0),
+            OR => {
+                self.logic_flags(sz, a | b);
+                a | b
+            }
+            ADC => self.add_flags(sz, a, b, c),
+            SBB => self.sub_flags(sz, a, b, c),
+            AND => {
+                self.logic_flags(sz, a & b);
+                a & b
+            }
+            SUB => self.sub_flags(sz, a, b, 0),
+            XOR => {
+                self.logic_flags(sz, a ^ b);
+                a ^ b
+            }
+            _ => {
+                self.sub_flags(sz, a, b, 0);
+                a
+            }
+        }
+    }
+
+    /// Opcodes 0x00–0x3D: `op Eb,Gb`, `op Ev,Gv`, `op Gb,Eb`, `op Gv,Ev`, `op AL,Ib`, `op eAX,Iz`.
+    pub(crate) fn alu_form<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+        let op = (opc >> 3) & 7;
+        let sz = byte_or(opc, self.osize());
+        match opc & 7 {
+            0 | 1 => {
+                let m = self.modrm(bus);
+                let a = self.read_loc(bus, sz, m.loc)?;
+                let b = self.reg(sz, m.reg);
+                let r = self.alu(op, sz, a, b);
+                if op != CMP {
+                    self.write_loc(bus, sz, m.loc, r)?;
+                }
+            }
+            2 | 3 => {
+                let m = self.modrm(bus);
+                let b = self.read_loc(bus, sz, m.loc)?;
+                let a = self.reg(sz, m.reg);
+                let r = self.alu(op, sz, a, b);
+                if op != CMP {
+                    self.set_reg(sz, m.reg, r);
+                }
+            }
+            _ => {
+                let b = self.fetch_imm(bus, sz);
+                let a = self.reg(sz, 0);
+                let r = self.alu(op, sz, a, b);
+                if op != CMP {
+                    self.set_reg(sz, 0, r);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Group 1 (0x80–0x83): `op Eb,Ib`, `op Ev,Iz`, `op Eb,Ib` (0x82 alias), `op Ev,Ib` sign-extended.
+    pub(crate) fn group1<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+        let sz = byte_or(opc, self.osize());
+        let m = self.modrm(bus);
+        let b = match opc {
+            0x81 => self.fetch_imm(bus, sz),
+            0x83 => sz.sext(self.fetch8(bus) as u32) & sz.mask(),
+            _ => self.fetch8(bus) as u32,
+        };
+        let a = self.read_loc(bus, sz, m.loc)?;
+        let r = self.alu(m.reg, sz, a, b);
+        if m.reg != CMP {
+            self.write_loc(bus, sz, m.loc, r)?;
+        }
+        Ok(())
+    }
+
+    /// INC or DEC: like ADD/SUB 1 but CF is kept.
+    #[inline]
+    pub(crate) fn inc_dec(&mut self, sz: Size, a: u32, dec: bool) -> u32 {
+        let cf = self.flags & CF;
+        let r = if dec {
+            self.sub_flags(sz, a, 1, 0)
+        } else {
+            self.add_flags(sz, a, 1, 0)
+        };
+        self.flags = (self.flags & !CF) | cf;
+        r
+    }
+
+    /// Group 3 (0xF6/0xF7): TEST NOT NEG MUL IMUL DIV IDIV.
+    pub(crate) fn group3<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+        let sz = byte_or(opc, self.osize());
+        let m = self.modrm(bus);
+        match m.reg {
+            // /1 is an alias of TEST.
+            0 | 1 => {
+                let i = self.fetch_imm(bus, sz);
+                let a = self.read_loc(bus, sz, m.loc)?;
+                self.logic_flags(sz, a & i);
+            }
+            2 => {
+                let a = self.read_loc(bus, sz, m.loc)?;
+                self.write_loc(bus, sz, m.loc, !a & sz.mask())?;
+            }
+            3 => {
+                let a = self.read_loc(bus, sz, m.loc)?;
+                let r = self.sub_flags(sz, 0, a, 0);
+                self.write_loc(bus, sz, m.loc, r)?;
+            }
+            4 | 5 => {
+                let a = self.read_loc(bus, sz, m.loc)?;
+                self.mul(sz, a, m.reg == 5);
+            }
+            _ => {
+                let a = self.read_loc(bus, sz, m.loc)?;
+                self.div(sz, a, m.reg == 7)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether this 8086 instruction's REP prefix negates a signed result.
+    fn rep_negates(&self) -> bool {
+        self.quirks.rep_negates_mul_div && self.pfx.rep != Rep::None
+    }
+
+    /// MUL/IMUL of the accumulator: AL→AX, AX→DX:AX, EAX→EDX:EAX.
+    fn mul(&mut self, sz: Size, src: u32, signed: bool) {
+        let a = self.reg(sz, 0);
+        let bits = sz.bits();
+        let (lo, hi, overflow) = if signed {
+            let mut p = (sz.sext(a) as i32 as i64) * (sz.sext(src) as i32 as i64);
+            if self.rep_negates() {
+                p = -p;
+            }
+            let lo = (p as u64 as u32) & sz.mask();
+            let hi = ((p as u64) >> bits) as u32 & sz.mask();
+            (lo, hi, p != sz.sext(lo) as i32 as i64)
+        } else {
+            let p = a as u64 * src as u64;
+            let lo = p as u32 & sz.mask();
+            let hi = (p >> bits) as u32 & sz.mask();
+            (lo, hi, hi != 0)
+        };
+        match sz {
+            Size::B => self.set_reg(Size::W, 0, hi << 8 | lo),
+            _ => {
+                self.set_reg(sz, 0, lo);
+                self.set_reg(sz, 2, hi);
+            }
+        }
+        self.set_flag(CF, overflow);
+        self.set_flag(OF, overflow);
+        // SF ZF PF are undefined; chips of this era leave them following the low half.
+        self.set_szp(sz, lo);
+        self.flags &= !AF;
+    }
+
+    /// DIV/IDIV of AX, DX:AX or EDX:EAX by `src`.
+    fn div(&mut self, sz: Size, src: u32, signed: bool) -> R<()> {
+        if src == 0 {
+            return de();
+        }
+        let bits = sz.bits();
+        let dividend: u64 = match sz {
+            Size::B => self.reg(Size::W, 0) as u64,
+            _ => (self.reg(sz, 2) as u64) << bits | self.reg(sz, 0) as u64,
+        };
+        let (q, r) = if signed {
+            let n = ((dividend << (64 - 2 * bits)) as i64) >> (64 - 2 * bits);
+            let d = sz.sext(src) as i32 as i64;
+            let mut q = n.wrapping_div(d);
+            let r = n.wrapping_rem(d);
+            if self.rep_negates() {
+                q = -q;
+            }
+            let min = -(1i64 << (bits - 1));
+            let max = (1i64 << (bits - 1)) - 1;
+            let low = if self.quirks.idiv_rejects_min_quotient {
+                min + 1
+            } else {
+                min
+            };
+            if q < low || q > max {
+                return de();
+            }
+            (q as u64 as u32 & sz.mask(), r as u64 as u32 & sz.mask())
+        } else {
+            let q = dividend / src as u64;
+            if q >> bits != 0 {
+                return de();
+            }
+            (q as u32, (dividend % src as u64) as u32)
+        };
+        match sz {
+            Size::B => self.set_reg(Size::W, 0, r << 8 | q),
+            _ => {
+                self.set_reg(sz, 0, q);
+                self.set_reg(sz, 2, r);
+            }
+        }
+        Ok(())
+    }
+
+    /// IMUL Gv,Ev,Iz (0x69) and IMUL Gv,Ev,Ib (0x6B).
+    pub(crate) fn imul_imm<B: Bus>(&mut self, bus: &mut B, byte_imm: bool) -> R<()> {
+        let sz = self.osize();
+        let m = self.modrm(bus);
+        let imm = if byte_imm {
+            sz.sext(self.fetch8(bus) as u32)
+        } else {
+            sz.sext(self.fetch_imm(bus, sz))
+        };
+        let a = self.read_loc(bus, sz, m.loc)?;
+        let r = self.imul_trunc(sz, a, imm);
+        self.set_reg(sz, m.reg, r);
+        Ok(())
+    }
+
+    /// Two- and three-operand IMUL: the product truncated to `sz`; CF = OF = it did not fit.
+    pub(crate) fn imul_trunc(&mut self, sz: Size, a: u32, b: u32) -> u32 {
+        let p = (sz.sext(a) as i32 as i64) * (sz.sext(b) as i32 as i64);
+        let r = p as u64 as u32 & sz.mask();
+        let overflow = p != sz.sext(r) as i32 as i64;
+        self.set_flag(CF, overflow);
+        self.set_flag(OF, overflow);
+        self.set_szp(sz, r);
+        self.flags &= !AF;
+        r
+    }
+
+    // --- BCD ---------------------------------------------------------------------------------
+
+    pub(crate) fn daa(&mut self) -> R<()> {
+        let al = self.reg(Size::B, 0);
+        let cf = self.flag(CF);
+        let mut r = al;
+        let mut new_cf = false;
+        let mut new_af = false;
+        if al & 0x0F > 9 || self.flag(AF) {
+            r = r.wrapping_add(6);
+            new_cf = cf || al > 0xF9;
+            new_af = true;
+        }
+        if al > 0x99 || cf {
+            r = r.wrapping_add(0x60);
+            new_cf = true;
+        }
+        self.set_reg(Size::B, 0, r);
+        self.set_flag(CF, new_cf);
+        self.set_flag(AF, new_af);
+        self.set_szp(Size::B, r);
+        // OF is undefined; chips compute it as for the addition done.
+        self.set_flag(OF, (al ^ r) & (r & 0x80) != 0 && al & 0x80 == 0);
+        Ok(())
+    }
+
+    pub(crate) fn das(&mut self) -> R<()> {
+        let al = self.reg(Size::B, 0);
+        let cf = self.flag(CF);
+        let mut r = al;
+        let mut new_cf = false;
+        let mut new_af = false;
+        if al & 0x0F > 9 || self.flag(AF) {
+            r = r.wrapping_sub(6) & 0xFF;
+            new_cf = cf || al < 6;
+            new_af = true;
+        }
+        if al > 0x99 || cf {
+            r = r.wrapping_sub(0x60) & 0xFF;
+            new_cf = true;
+        }
+        self.set_reg(Size::B, 0, r);
+        self.set_flag(CF, new_cf);
+        self.set_flag(AF, new_af);
+        self.set_szp(Size::B, r);
+        self.set_flag(OF, al & 0x80 != 0 && r & 0x80 == 0);
+        Ok(())
+    }
+
+    pub(crate) fn aaa(&mut self) -> R<()> {
+        self.ascii_adjust(false)
+    }
+
+    pub(crate) fn aas(&mut self) -> R<()> {
+        self.ascii_adjust(true)
+    }
+
+    /// AAA / AAS.
+    fn ascii_adjust(&mut self, sub: bool) -> R<()> {
+        let ax = self.reg(Size::W, 0);
+        let al = ax & 0xFF;
+        let adjust = al & 0x0F > 9 || self.flag(AF);
+        let mut r = ax;
+        if adjust {
+            if self.quirks.has_186_ops {
+                // 286+: the adjustment is applied to AX as a whole.
+                r = if sub {
+                    ax.wrapping_sub(6).wrapping_sub(0x100)
+                } else {
+                    ax.wrapping_add(0x106)
+                };
+            } else {
+                let nal = if sub {
+                    al.wrapping_sub(6)
+                } else {
+                    al.wrapping_add(6)
+                } & 0xFF;
+                let ah = ((ax >> 8).wrapping_add(if sub { 0xFF } else { 1 })) & 0xFF;
+                r = ah << 8 | nal;
+            }
+        }
+        let r = r & 0xFF0F;
+        self.set_reg(Size::W, 0, r);
+        self.set_flag(AF, adjust);
+        self.set_flag(CF, adjust);
+        // OF SF ZF PF are undefined; follow AL.
+        self.set_szp(Size::B, r);
+        Ok(())
+    }
+
+    pub(crate) fn aam(&mut self, base: u8) -> R<()> {
+        if base == 0 {
+            return de();
+        }
+        let al = self.reg(Size::B, 0);
+        let r = (al / base as u32) << 8 | (al % base as u32);
+        self.set_reg(Size::W, 0, r);
+        self.logic_flags(Size::B, r);
+        Ok(())
+    }
+
+    pub(crate) fn aad(&mut self, base: u8) {
+        let al = self.reg(Size::B, 0);
+        let ah = self.reg(Size::B, 4);
+        let prod = (ah * base as u32) & 0xFF;
+        // The flags are those of the byte addition AL + AH×base.
+        let r = self.add_flags(Size::B, al, prod, 0);
+        self.set_reg(Size::W, 0, r);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flags::{parity, Size, AF, CF, OF, PF, SF, ZF};
+    use crate::{Cpu, CpuModel};
+
+    #[test]
+    fn add_sets_carry_overflow_and_aux() {
+        let mut c = Cpu::new(CpuModel::I686);
+        let r = c.add_flags(Size::B, 0x7F, 0x01, 0);
+        assert_eq!(r, 0x80);
+        assert!(c.flag(OF) && c.flag(AF) && c.flag(SF) && !c.flag(CF));
+        let r = c.add_flags(Size::W, 0xFFFF, 0x0001, 0);
+        assert_eq!(r, 0);
+        assert!(c.flag(CF) && c.flag(ZF) && !c.flag(OF));
+    }
+
+    #[test]
+    fn sbb_borrows_through_carry() {
+        let mut c = Cpu::new(CpuModel::I686);
+        let r = c.sub_flags(Size::D, 0, 0, 1);
+        assert_eq!(r, 0xFFFF_FFFF);
+        assert!(c.flag(CF) && c.flag(SF) && c.flag(PF) == parity(r));
+    }
+
+    #[test]
+    fn aad_uses_base_and_clears_ah() {
+        let mut c = Cpu::new(CpuModel::I686);
+        c.gpr[0] = 0x0207;
+        c.aad(10);
+        assert_eq!(c.gpr[0], 27);
+        assert_eq!(c.flag(PF), parity(27));
+    }
+}

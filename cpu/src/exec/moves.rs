@@ -1,0 +1,230 @@
+//! Data movement and machine control: MOV forms, PUSH/POP forms, segment loads, LEA, flag
+//! instructions, IN/OUT and the coprocessor escape.
+
+use super::{byte_or, ud};
+use crate::flags::{Size, CF, DF, IF};
+use crate::mem::Loc;
+use crate::state::{Cpu, Fault, SegReg, R};
+use crate::Bus;
+
+impl Cpu {
+    /// PUSH r16/r32 (0x50–0x57).
+    pub(crate) fn push_reg<B: Bus>(&mut self, bus: &mut B, r: u8) -> R<()> {
+        let v = self.osize();
+        let x = if r == 4 && self.quirks.push_sp_decremented {
+            self.sp().wrapping_sub(v as u32)
+        } else {
+            self.reg(v, r)
+        };
+        self.push(bus, v, x)
+    }
+
+    pub(crate) fn pusha<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+        let v = self.osize();
+        let sp = self.reg(v, 4);
+        for r in 0..8 {
+            let x = if r == 4 { sp } else { self.reg(v, r) };
+            self.push(bus, v, x)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn popa<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+        let v = self.osize();
+        let mut vals = [0u32; 8];
+        for r in (0..8).rev() {
+            vals[r] = self.pop(bus, v)?;
+        }
+        for (r, x) in vals.into_iter().enumerate() {
+            if r != 4 {
+                self.set_reg(v, r as u8, x);
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads a segment register from a selector (MOV/POP/LxS). MOV/POP SS hold interrupts off
+    /// for one instruction.
+    pub(crate) fn load_seg(&mut self, seg: SegReg, sel: u16) -> R<()> {
+        if self.protected_mode() {
+            return Err(Fault::Unimplemented("protected-mode segment load"));
+        }
+        self.load_segment_real(seg, sel);
+        if seg == SegReg::Ss {
+            self.irq_shadow = true;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn pop_seg<B: Bus>(&mut self, bus: &mut B, seg: SegReg) -> R<()> {
+        let x = self.pop(bus, self.osize())? as u16;
+        self.load_seg(seg, x)
+    }
+
+    pub(crate) fn pushf<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+        let v = self.osize();
+        // PUSHFD stores VM and RF as zero.
+        let f = self.eflags() & !(3 << 16);
+        self.push(bus, v, f)
+    }
+
+    pub(crate) fn popf<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+        let v = self.osize();
+        let f = self.pop(bus, v)?;
+        self.load_flags(v, f);
+        Ok(())
+    }
+
+    /// LES/LDS/LSS/LFS/LGS: a far pointer from memory into a segment register and a register.
+    pub(crate) fn load_far<B: Bus>(&mut self, bus: &mut B, seg: SegReg) -> R<()> {
+        let v = self.osize();
+        let m = self.modrm(bus);
+        let (s, off) = self.far_operand(m.loc)?;
+        let x = self.read(bus, v, s, off)?;
+        let sel = self.read(bus, Size::W, s, off.wrapping_add(v as u32) & self.amask())? as u16;
+        self.load_seg(seg, sel)?;
+        self.set_reg(v, m.reg, x);
+        Ok(())
+    }
+
+    /// MOV Eb,Gb / Ev,Gv / Gb,Eb / Gv,Ev (0x88–0x8B).
+    pub(crate) fn mov_rm<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+        let sz = byte_or(op, self.osize());
+        let m = self.modrm(bus);
+        if op & 2 == 0 {
+            let x = self.reg(sz, m.reg);
+            self.write_loc(bus, sz, m.loc, x)
+        } else {
+            let x = self.read_loc(bus, sz, m.loc)?;
+            self.set_reg(sz, m.reg, x);
+            Ok(())
+        }
+    }
+
+    /// The segment register a ModRM reg field names: #UD past GS (past DS before the 386),
+    /// except on the 8086, which only decodes two bits.
+    fn seg_field(&self, reg: u8) -> R<SegReg> {
+        let count = if self.quirks.has_386_ops { 6 } else { 4 };
+        if reg < count {
+            Ok(SegReg::from_index(reg))
+        } else if !self.quirks.raises_ud {
+            Ok(SegReg::from_index(reg & 3))
+        } else {
+            ud()
+        }
+    }
+
+    /// MOV Ev,Sw (0x8C): a register destination takes the operand size (upper half zeroed).
+    pub(crate) fn mov_from_seg<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+        let m = self.modrm(bus);
+        let seg = self.seg_field(m.reg)?;
+        let sel = self.segs[seg as usize].selector as u32;
+        match m.loc {
+            Loc::Reg(_) => self.write_loc(bus, self.osize(), m.loc, sel),
+            Loc::Mem(..) => self.write_loc(bus, Size::W, m.loc, sel),
+        }
+    }
+
+    /// MOV Sw,Ew (0x8E). Loading CS is #UD from the 286 on (the 8086 does it).
+    pub(crate) fn mov_to_seg<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+        let m = self.modrm(bus);
+        let seg = self.seg_field(m.reg)?;
+        if seg == SegReg::Cs && self.quirks.raises_ud {
+            return ud();
+        }
+        let sel = self.read_loc(bus, Size::W, m.loc)? as u16;
+        self.load_seg(seg, sel)
+    }
+
+    pub(crate) fn lea<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+        let v = self.osize();
+        let m = self.modrm(bus);
+        let off = match m.loc {
+            Loc::Mem(_, o) => o,
+            Loc::Reg(_) if !self.quirks.raises_ud => self.last_ea,
+            Loc::Reg(_) => return ud(),
+        };
+        self.set_reg(v, m.reg, off);
+        Ok(())
+    }
+
+    /// POP Ev (0x8F /0). SP is incremented before the destination address is used, so an
+    /// operand based on SP sees the new value.
+    pub(crate) fn pop_rm<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+        let v = self.osize();
+        let x = self.peek(bus, v, 0)?;
+        let sp_before = self.sp();
+        self.set_sp(sp_before.wrapping_add(v as u32));
+        let m = self.modrm(bus);
+        if m.reg != 0 && self.quirks.raises_ud {
+            return ud();
+        }
+        self.write_loc(bus, v, m.loc, x)
+    }
+
+    /// MOV AL/eAX <-> moffs (0xA0–0xA3).
+    pub(crate) fn mov_moffs<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+        let sz = byte_or(op, self.osize());
+        let off = if self.pfx.addr32 {
+            self.fetch32(bus)
+        } else {
+            self.fetch16(bus) as u32
+        };
+        let seg = self.data_seg(SegReg::Ds);
+        if op < 0xA2 {
+            let x = self.read(bus, sz, seg, off)?;
+            self.set_reg(sz, 0, x);
+            Ok(())
+        } else {
+            let x = self.reg(sz, 0);
+            self.write(bus, sz, seg, off, x)
+        }
+    }
+
+    /// ESC (0xD8–0xDF): there is no coprocessor, so the instruction only decodes its operand.
+    /// With CR0.EM set it raises #NM (INT 7) so that an emulator in the guest can take over.
+    pub(crate) fn esc<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+        let _ = self.modrm(bus);
+        if self.cr0 & 4 != 0 {
+            return Err(Fault::Exception(7));
+        }
+        Ok(())
+    }
+
+    /// IN/OUT with an immediate port (0xE4–0xE7) or DX (0xEC–0xEF).
+    pub(crate) fn in_out<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+        let sz = byte_or(op, self.osize());
+        let port = if op < 0xE8 {
+            self.fetch8(bus) as u16
+        } else {
+            self.gpr[2] as u16
+        };
+        let w = super::string::io_width(sz);
+        if op & 2 == 0 {
+            let x = bus.io_read(port, w);
+            self.set_reg(sz, 0, x);
+        } else {
+            let x = self.reg(sz, 0);
+            bus.io_write(port, w, x);
+        }
+        Ok(())
+    }
+
+    /// CLC STC CLI STI CLD STD (0xF8–0xFD). STI holds interrupts off for one more instruction.
+    pub(crate) fn flag_op(&mut self, op: u8) -> R<()> {
+        match op {
+            0xF8 => self.flags &= !CF,
+            0xF9 => self.flags |= CF,
+            0xFA => self.flags &= !IF,
+            0xFB => {
+                if self.flags & IF == 0 {
+                    self.irq_shadow = true;
+                }
+                self.flags |= IF;
+            }
+            0xFC => self.flags &= !DF,
+            _ => self.flags |= DF,
+        }
+        Ok(())
+    }
+}
