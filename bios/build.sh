@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 build() {   # $1 = output directory
     out=$1
-    nasm -f bin -w+all -w-reloc-abs -I"$here/src/" -o "$out/cloister-bios.bin" "$here/src/bios.asm"
+    nasm -f bin -w+all -I"$here/src/" -o "$out/cloister-bios.bin" "$here/src/bios.asm"
     # checksum byte at F000:FFFF makes the 64 KiB image sum to 0 mod 256
     python3 - "$out/cloister-bios.bin" <<'PY'
 import sys

@@ -247,8 +247,10 @@ ata_setup_drive:
         mov eax, [es:si+ATA_TOTAL]
         shr eax, 11
         call print_dec32
+        push si
         mov si, msg_hd3
         call print_str
+        pop si
         mov ax, [es:si+ATA_CYLS]
         call print_dec
         mov al, '/'
@@ -259,7 +261,12 @@ ata_setup_drive:
         call print_char
         movzx ax, byte [es:si+ATA_SPT]
         call print_dec
+        push si
         mov si, msg_hd4
+        call print_str
+        pop si
+        ret
+
         call print_str
         ret
 

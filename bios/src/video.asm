@@ -252,7 +252,7 @@ vid_set_mode:
         call seq_out
         ; CRTC port from misc bit 0
         mov word [0x63], 0x3D4
-        test al, 1
+        test byte [cs:si+VM_MISC], 1
         jnz .crt
         mov word [0x63], 0x3B4
 .crt:   mov ax, 0x0011          ; unlock CR0-CR7
@@ -1012,16 +1012,19 @@ write_char_at:
         jz .pd2
         mov ax, 0x1803
         call gc_out
-.pd2:   mov cx, [0x85]
-        pop si
+.pd2:   pop si
+        mov al, ch              ; AL = mode type
+        mov cx, [0x85]
         push ds
+        push ax
         xor ax, ax
         mov ds, ax
         lds ax, [0x43*4]
         add si, ax
         mov ax, 0xA000
         mov es, ax
-        cmp ch, VT_256
+        pop ax
+        cmp al, VT_256
         jne .planar
 .r256:  lodsb
         mov ah, al
