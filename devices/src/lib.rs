@@ -11,3 +11,7 @@ pub mod timer;
 pub mod keyboard;
 pub mod i8042;
 pub mod serial;
+pub mod dma;
+pub mod floppy;
+pub mod ata;
+pub mod disk;
