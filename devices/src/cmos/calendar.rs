@@ -71,7 +71,7 @@ impl DateTime {
 
 pub fn to_bcd(v: u32) -> u8 {
     let v = v % 100;
-    ((v / 10) << 4 | v % 10) as u8
+    (((v / 10) << 4) | (v % 10)) as u8
 }
 
 pub fn from_bcd(v: u8) -> u32 {
@@ -100,7 +100,10 @@ pub fn encode_hour(hour: u32, binary: bool, h24: bool) -> u8 {
     if h24 {
         return encode(hour, binary);
     }
-    let h12 = if hour % 12 == 0 { 12 } else { hour % 12 };
+    let h12 = match hour % 12 {
+        0 => 12,
+        h => h,
+    };
     encode(h12, binary) | if hour >= 12 { 0x80 } else { 0 }
 }
 

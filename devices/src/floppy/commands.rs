@@ -417,10 +417,10 @@ impl Fdc {
             last.copy_from_slice(id);
             // The image holds only its own format: sectors of other sizes or numbers are lost.
             let (r, n) = (id[2], id[3]);
-            if n == 2 && (1..=g.sectors).contains(&r) && cylinder < g.cylinders && head < g.heads {
-                if media.write(g.offset(cylinder, head, r), &fill).is_err() {
-                    st1 = ST1_DATA_ERROR;
-                }
+            let fits =
+                n == 2 && (1..=g.sectors).contains(&r) && cylinder < g.cylinders && head < g.heads;
+            if fits && media.write(g.offset(cylinder, head, r), &fill).is_err() {
+                st1 = ST1_DATA_ERROR;
             }
         }
         let st0 = if st1 != 0 { ST0_ABNORMAL } else { 0 } | head << 2 | ds;

@@ -30,7 +30,7 @@ impl Geometry {
             2880 => (80, 2, 36),
             _ => return None,
         };
-        (bytes % 1024 == 0).then_some(Geometry {
+        (bytes & 1023 == 0).then_some(Geometry {
             cylinders,
             heads,
             sectors,

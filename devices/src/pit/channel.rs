@@ -188,10 +188,8 @@ impl Channel {
         else {
             return None;
         };
-        if t < origin {
-            if origin_edge {
-                return Some(origin);
-            }
+        if t < origin && origin_edge {
+            return Some(origin);
         }
         let e = t.saturating_sub(origin);
         let edge = match self.mode() {

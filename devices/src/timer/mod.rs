@@ -97,6 +97,16 @@ impl Timer {
         bus.publish(0x61, pit::port61_published(self.port61, out2), false);
     }
 
+    /// 71h is published while the index points at plain NVRAM (not the clock or its flags).
+    fn publish71(&mut self, bus: &mut dyn DeviceBus) {
+        let value = if self.cmos.data_is_static() {
+            Published::Static(self.cmos.ram[self.cmos.index as usize] as u32)
+        } else {
+            Published::None
+        };
+        bus.publish(0x71, value, false);
+    }
+
     fn read_port61(&mut self, now: u64) -> u8 {
         let out2 = self.pit.out2_published(ns_to_ticks(now));
         let value = pit::port61_published(self.port61, out2)
@@ -136,12 +146,16 @@ impl Timer {
                 self.pit.set_gate2(value & 1 != 0, ns_to_ticks(now));
                 self.publish61(now, bus);
             }
-            0x70 => self.cmos.write_index(value),
+            0x70 => {
+                self.cmos.write_index(value);
+                self.publish71(bus);
+            }
             0x71 => {
                 self.service_rtc(now, bus);
                 if let Some(level) = self.cmos.write_data(value, now) {
                     bus.set_irq(IRQ_RTC, level);
                 }
+                self.publish71(bus);
             }
             _ => return,
         }
@@ -171,11 +185,12 @@ impl PortDevice for Timer {
 
     fn start(&mut self, bus: &mut dyn DeviceBus) {
         let now = bus.now_ns();
-        // Reads of 40h–42h and 71h move flip-flops or clear flags: never published.
-        for port in [0x40, 0x41, 0x42, 0x43, 0x70, 0x71] {
+        // Reads of 40h–42h move flip-flops: never published.
+        for port in [0x40, 0x41, 0x42, 0x43, 0x70] {
             bus.publish(port, Published::None, false);
         }
         self.publish61(now, bus);
+        self.publish71(bus);
         self.irq0_until = self.irq0_until.max(ns_to_ticks(now).saturating_sub(1));
         self.reschedule(now, bus);
     }

@@ -109,6 +109,13 @@ fn save_restore_keeps_counting_in_phase() {
     bus.outb(&mut t, 0x40, 0x10);
     bus.outb(&mut t, 0x70, 0x40);
     bus.outb(&mut t, 0x71, 0x77);
+    assert_eq!(
+        bus.published_value(0x71),
+        Some(0x77),
+        "NVRAM reads are published"
+    );
+    bus.outb(&mut t, 0x70, 0x0C);
+    assert_eq!(bus.published_value(0x71), None, "register C is not");
     let saved = t.save();
     let mut other = timer();
     other.restore(&saved).unwrap();
