@@ -783,14 +783,18 @@ scroll_copy_row:
         call gc_out
         mov bx, [0x4A]          ; bytes per line = columns
         mov cx, [0x85]          ; lines per char row
+        push dx
         movzx ax, dh
         mul cx
         mul bx
         mov si, ax
+        pop dx
+        push dx
         movzx ax, dl
         mul cx
         mul bx
         mov di, ax
+        pop dx
         movzx ax, byte [bp+5]
         add si, ax
         add di, ax
