@@ -1,6 +1,7 @@
 //! Cloister's PC devices. Each device lives in its own directory and implements
 //! [`cloister_shared::PortDevice`]; [`registry`] builds one by name for the supervisor.
 
+pub mod probe;
 pub mod registry;
 pub mod pic;
 #[cfg(test)]
@@ -15,3 +16,4 @@ pub mod dma;
 pub mod floppy;
 pub mod ata;
 pub mod disk;
+pub mod vga;
