@@ -143,3 +143,82 @@ impl DeviceBus for TestBus {
         None
     }
 }
+
+/// A small deterministic generator for fuzz-style tests.
+pub struct XorShift(pub u32);
+
+impl XorShift {
+    pub fn next(&mut self) -> u32 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        x
+    }
+}
+
+/// Restores mutated copies of `saved` into fresh devices from `make` and drives every one that
+/// loads through random accesses to `ports`, timers and block transfers: whatever a state
+/// holds, nothing may panic.
+pub fn fuzz_restore(
+    make: &dyn Fn() -> Box<dyn PortDevice>,
+    saved: &[u8],
+    ports: &[u16],
+    rounds: usize,
+) -> usize {
+    let mut rng = XorShift(0x1234_5678 ^ saved.len() as u32);
+    let mut loaded = 0;
+    for round in 0..rounds {
+        let mut state = saved.to_vec();
+        match round % 4 {
+            // Truncated.
+            0 => state.truncate(1 + rng.next() as usize % state.len().max(1)),
+            // A few bytes changed.
+            _ => {
+                for _ in 0..1 + rng.next() % 3 {
+                    let i = 1 + rng.next() as usize % (state.len() - 1).max(1);
+                    if i < state.len() {
+                        state[i] = rng.next() as u8;
+                    }
+                }
+            }
+        }
+        let mut dev = make();
+        if dev.restore(&state).is_err() {
+            continue;
+        }
+        loaded += 1;
+        let mut bus = TestBus::new(1 << 16);
+        dev.start(&mut bus);
+        for _ in 0..300 {
+            let r = rng.next();
+            let port = ports[r as usize % ports.len()];
+            let width = [IoWidth::Byte, IoWidth::Word, IoWidth::Dword][(r >> 8) as usize % 3];
+            match (r >> 12) % 5 {
+                0 | 1 => dev.io_write(port, width, rng.next(), &mut bus),
+                2 => {
+                    dev.io_read(port, width, &mut bus);
+                }
+                3 => {
+                    dev.io_read_block(
+                        port,
+                        width,
+                        (rng.next() & 0x7FFF) as u64,
+                        rng.next() % 600,
+                        false,
+                        &mut bus,
+                    );
+                }
+                _ => {
+                    bus.now += (rng.next() % 5_000_000) as u64;
+                    let now = bus.now;
+                    dev.timer(now, &mut bus);
+                    dev.read_notify(port, width, &mut bus);
+                }
+            }
+        }
+        let _ = dev.save();
+    }
+    loaded
+}

@@ -106,7 +106,10 @@ impl Cmos {
     fn clock_at(&mut self, now: u64) -> (i64, u64) {
         let (secs, at) = self.anchor(now);
         let elapsed = now.saturating_sub(at);
-        (secs + (elapsed / SECOND_NS) as i64, elapsed % SECOND_NS)
+        (
+            secs.saturating_add((elapsed / SECOND_NS) as i64),
+            elapsed % SECOND_NS,
+        )
     }
 
     /// Writes the running time into the clock registers.
@@ -277,7 +280,7 @@ impl Cmos {
         );
         let (secs_to, _) = self.clock_at(to);
         let (secs_from, _) = self.clock_at(from);
-        if secs_to - secs_from >= 86_400 {
+        if secs_to.saturating_sub(secs_from) >= 86_400 {
             // A whole day passed: every alarm that can match at all did.
             let ok = |reg: u8, limit: u32, hour: bool| {
                 reg >= 0xC0
@@ -289,7 +292,7 @@ impl Cmos {
             };
             return ok(s_alarm, 60, false) && ok(m_alarm, 60, false) && ok(h_alarm, 24, true);
         }
-        (secs_from + 1..=secs_to).any(|s| {
+        (secs_from.saturating_add(1)..=secs_to).any(|s| {
             let t = DateTime::from_secs(s);
             want(s_alarm, t.second, false)
                 && want(m_alarm, t.minute, false)
@@ -302,7 +305,7 @@ impl Cmos {
         let (_, at) = self.anchor(now);
         let b = self.ram[REG_B];
         let c = self.ram[REG_C];
-        let next = |period: u64| at + (now.saturating_sub(at) / period + 1) * period;
+        let next = |period: u64| at.saturating_add((now.saturating_sub(at) / period + 1) * period);
         let mut deadline: Option<u64> = None;
         if b & B_PIE != 0 && c & C_PF == 0 {
             if let Some(p) = self.periodic_ns() {

@@ -342,3 +342,49 @@ fn any_write_sequence_is_harmless() {
     let saved = disk.save();
     disk.restore(&saved).unwrap();
 }
+
+#[test]
+fn mutated_state_is_harmless() {
+    let (mut disk, mut bus) = setup();
+    init_fdc(&mut disk, &mut bus);
+    command(&mut disk, &mut bus, &[0x03, 0xDF, 0x03]);
+    command(
+        &mut disk,
+        &mut bus,
+        &[0x46, 0x00, 0, 0, 17, 2, 18, 0x1B, 0xFF],
+    );
+    bus.inb(&mut disk, 0x3F5);
+    let saved = disk.save();
+    let make = || -> Box<dyn PortDevice> {
+        let hd = MemBackend::new(vec![0; 64 * 512]);
+        let mut d = Disk::new([true, true], Some(Box::new(hd)));
+        d.insert_floppy(0, Box::new(MemBackend::new(vec![0; FLOPPY_144])))
+            .unwrap();
+        d.insert_floppy(1, Box::new(MemBackend::new(vec![0; 368_640])))
+            .unwrap();
+        Box::new(d)
+    };
+    // A state with a hard disk and mid-transfer ATA too.
+    let mut other = make();
+    let mut b2 = TestBus::new(1 << 16);
+    for (port, v) in [(0x1F2, 3), (0x1F6, 0xE0), (0x1F7, 0x20)] {
+        other.io_write(port, IoWidth::Byte, v, &mut b2);
+    }
+    other.io_read(0x1F0, IoWidth::Word, &mut b2);
+    let saved_hd = other.save();
+    let ports: Vec<u16> = [0x00, 0x04, 0x05, 0x08, 0x0A, 0x0B, 0x0C, 0x81, 0xD4, 0xD6]
+        .into_iter()
+        .chain(0x1F0..0x1F8)
+        .chain(0x3F0..0x3F8)
+        .collect();
+    let loaded = crate::testing::fuzz_restore(&make, &saved_hd, &ports, 400);
+    assert!(loaded > 20, "{loaded}");
+    let no_hd = || -> Box<dyn PortDevice> {
+        let mut d = Disk::new([true, false], None);
+        d.insert_floppy(0, Box::new(MemBackend::new(floppy_image())))
+            .unwrap();
+        Box::new(d)
+    };
+    let loaded = crate::testing::fuzz_restore(&no_hd, &saved, &ports, 400);
+    assert!(loaded > 20, "{loaded}");
+}

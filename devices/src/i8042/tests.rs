@@ -207,3 +207,20 @@ fn any_write_sequence_is_harmless() {
         bus.run_until(&mut kc, bus.now);
     }
 }
+
+#[test]
+fn mutated_state_is_harmless() {
+    let (mut kc, mut bus) = setup();
+    bus.outb(&mut kc, 0x60, 0xF3);
+    kc.key_event(ScanCode::new(0x1E), true, &mut bus);
+    kc.key_event(ScanCode::extended(0x48), true, &mut bus);
+    bus.outb(&mut kc, 0x64, 0xD1);
+    let saved = kc.save();
+    let loaded = crate::testing::fuzz_restore(
+        &|| Box::new(KeyboardController::new()),
+        &saved,
+        &[0x60, 0x64, 0x92],
+        400,
+    );
+    assert!(loaded > 50, "{loaded}");
+}

@@ -206,6 +206,6 @@ impl Ps2Keyboard {
             self.enqueue(&bytes);
         }
         let period = self.typematic_ns().1;
-        self.held = Some((key, now.max(at) + period));
+        self.held = Some((key, now.max(at).saturating_add(period)));
     }
 }

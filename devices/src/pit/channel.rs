@@ -193,11 +193,11 @@ impl Channel {
         }
         let e = t.saturating_sub(origin);
         let edge = match self.mode() {
-            0 | 1 if !done => origin + start as u64,
-            4 | 5 if !done => origin + start as u64 + 1,
+            0 | 1 if !done => origin.saturating_add(start as u64),
+            4 | 5 if !done => origin.saturating_add(start as u64 + 1),
             2 | 3 => {
                 let n = Self::periodic(period) as u64;
-                origin + (e / n + 1) * n
+                origin.saturating_add((e / n + 1) * n)
             }
             _ => return None,
         };
@@ -323,7 +323,7 @@ impl Channel {
             2 | 3 => match self.run {
                 Run::Counting { origin, period, .. } if !first => {
                     let p = Self::periodic(period) as u64;
-                    let boundary = origin + (t.saturating_sub(origin) / p + 1) * p;
+                    let boundary = origin.saturating_add((t.saturating_sub(origin) / p + 1) * p);
                     self.pending = Some((boundary, n));
                 }
                 _ => self.load(t, n),

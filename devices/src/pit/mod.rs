@@ -122,11 +122,11 @@ impl Pit {
         };
         let span = |ticks: u64| (ticks as u128 * 1_000_000_000 / PIT_HZ as u128) as u64;
         match ch.mode() {
-            0 | 1 if !done && t < origin + start as u64 => {
+            0 | 1 if !done && t < origin.saturating_add(start as u64) => {
                 // Low until terminal count, then high for good: an "on" phase that never ends.
                 let toggle = ClockToggle {
                     bits: 0x20,
-                    epoch_ns: ticks_to_ns(origin + start as u64),
+                    epoch_ns: ticks_to_ns(origin.saturating_add(start as u64)),
                     period_ns: u64::MAX,
                     on_ns: u64::MAX / 2,
                 };

@@ -172,3 +172,17 @@ fn any_write_sequence_is_harmless() {
         bus.run_until(&mut s, bus.now);
     }
 }
+
+#[test]
+fn mutated_state_is_harmless() {
+    let (mut s, mut bus) = setup();
+    bus.outb(&mut s, COM1 + 2, 0xC7);
+    bus.outb(&mut s, COM1 + 1, 0x0F);
+    bus.outb(&mut s, COM1 + 4, 0x0B);
+    s.push_input(b"some input", &mut bus);
+    bus.outb(&mut s, COM1, b'!');
+    let saved = s.save();
+    let ports: Vec<u16> = (COM1..COM1 + 8).collect();
+    let loaded = crate::testing::fuzz_restore(&|| Box::new(Serial::new()), &saved, &ports, 400);
+    assert!(loaded > 50, "{loaded}");
+}

@@ -20,6 +20,10 @@ pub const IRQ_PIT: u8 = 0;
 pub const IRQ_RTC: u8 = cmos::IRQ;
 /// The shortest gap between IRQ0 wake-ups: past ~20 kHz, edges are coalesced.
 const MIN_WAKE_NS: u64 = 50_000;
+/// IRQ0 edges a late wake-up found beyond the first are delivered afterwards, this far apart
+/// and at most this many, so a briefly descheduled process does not lose the guest's ticks.
+const CATCH_UP_NS: u64 = 200_000;
+const MAX_OWED: u8 = 8;
 
 pub struct Timer {
     pit: Pit,
@@ -28,6 +32,8 @@ pub struct Timer {
     port61: u8,
     /// IRQ0 edges up to this PIT tick have been delivered.
     irq0_until: u64,
+    /// IRQ0 edges that passed while the process was late, still to be delivered.
+    irq0_owed: u8,
 }
 
 impl Timer {
@@ -37,6 +43,7 @@ impl Timer {
             cmos: Cmos::new(cfg),
             port61: 0,
             irq0_until: 0,
+            irq0_owed: 0,
         }
     }
 
@@ -60,13 +67,24 @@ impl Timer {
         self.port61 & 3 == 3 && self.pit.out(2, ns_to_ticks(now_ns))
     }
 
-    /// Delivers an IRQ0 edge if channel 0's OUT rose since the last look.
+    /// Delivers an IRQ0 edge if channel 0's OUT rose since the last look (or one still owed).
     fn service_irq0(&mut self, now: u64, bus: &mut dyn DeviceBus) {
         let t = ns_to_ticks(now);
-        if let Some(edge) = self.pit.channels[0].next_rising_edge(self.irq0_until) {
-            if edge <= t {
-                bus.pulse_irq(IRQ_PIT);
+        let mut cursor = self.irq0_until;
+        let mut edges = 0u8;
+        while edges <= MAX_OWED {
+            match self.pit.channels[0].next_rising_edge(cursor) {
+                Some(edge) if edge <= t => {
+                    edges += 1;
+                    cursor = edge;
+                }
+                _ => break,
             }
+        }
+        let due = self.irq0_owed as u16 + edges as u16;
+        if due > 0 {
+            bus.pulse_irq(IRQ_PIT);
+            self.irq0_owed = (due - 1).min(MAX_OWED as u16) as u8;
         }
         self.irq0_until = self.irq0_until.max(t);
     }
@@ -82,6 +100,11 @@ impl Timer {
         let irq0 = self.pit.channels[0]
             .next_rising_edge(t.max(self.irq0_until))
             .map(|e| ticks_to_ns(e).max(now + MIN_WAKE_NS));
+        let irq0 = if self.irq0_owed > 0 {
+            Some(irq0.map_or(now + CATCH_UP_NS, |d| d.min(now + CATCH_UP_NS)))
+        } else {
+            irq0
+        };
         let reload2 = self.pit.channels[2].pending_tick().map(ticks_to_ns);
         let rtc = self.cmos.next_event(now);
         let deadline = [irq0, reload2, rtc]
@@ -139,6 +162,10 @@ impl Timer {
             0x40..=0x43 => {
                 self.service_irq0(now, bus);
                 self.pit.write(port, value, ns_to_ticks(now));
+                // Ticks of the old programming are not owed under the new one.
+                if port == 0x40 || (port == 0x43 && value >> 6 == 0) {
+                    self.irq0_owed = 0;
+                }
                 self.publish61(now, bus);
             }
             0x61 => {
@@ -179,7 +206,13 @@ impl PortDevice for Timer {
     fn timer(&mut self, now_ns: u64, bus: &mut dyn DeviceBus) {
         self.service_irq0(now_ns, bus);
         self.service_rtc(now_ns, bus);
-        self.publish61(now_ns, bus);
+        // Port 61h's waveform only changes unforeseen at a channel 2 reload.
+        if self.pit.channels[2]
+            .pending_tick()
+            .is_some_and(|p| ticks_to_ns(p) <= now_ns)
+        {
+            self.publish61(now_ns, bus);
+        }
         self.reschedule(now_ns, bus);
     }
 

@@ -16,6 +16,7 @@ struct TimerState {
     cmos: Cmos,
     port61: u8,
     irq0_until: u64,
+    irq0_owed: u8,
 }
 
 pub fn save(t: &Timer) -> Vec<u8> {
@@ -24,6 +25,7 @@ pub fn save(t: &Timer) -> Vec<u8> {
         cmos: t.cmos.clone(),
         port61: t.port61,
         irq0_until: t.irq0_until,
+        irq0_owed: t.irq0_owed,
     };
     let mut out = vec![VERSION];
     out.extend(postcard::to_stdvec(&state).expect("serialising plain data cannot fail"));
@@ -43,6 +45,7 @@ pub fn restore(t: &mut Timer, bytes: &[u8]) -> Result<(), StateError> {
             t.cmos.index &= 0x7F;
             t.port61 = s.port61 & 0x0F;
             t.irq0_until = s.irq0_until;
+            t.irq0_owed = s.irq0_owed.min(super::MAX_OWED);
             Ok(())
         }
         Some((v, _)) => Err(StateError::Malformed(format!(
