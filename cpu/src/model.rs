@@ -52,6 +52,11 @@ pub struct Quirks {
     pub shift_slot6_is_setmo: bool,
     /// SALC (0xD6) exists: AL = CF ? 0xFF : 0.
     pub has_salc: bool,
+    /// 8086 DAA/DAS: the high-digit adjustment is decided on AL > 0x9F when AF is set (not
+    /// AL > 0x99 always), and the carry of the low-digit adjustment does not reach CF.
+    pub bcd_8086_rules: bool,
+    /// AAM 0 sets SF ZF PF from a zero result (and clears AF) before raising #DE (8086).
+    pub aam_zero_sets_flags: bool,
     /// 0xF1 is an alias of the LOCK prefix (8086) rather than INT1/ICEBP.
     pub f1_is_lock: bool,
 }
@@ -75,6 +80,8 @@ impl CpuModel {
                 address_mask: 0xF_FFFF,
                 shift_slot6_is_setmo: true,
                 has_salc: true,
+                bcd_8086_rules: true,
+                aam_zero_sets_flags: true,
                 f1_is_lock: true,
             },
             CpuModel::I686 => Quirks {
@@ -93,6 +100,8 @@ impl CpuModel {
                 address_mask: 0xFFFF_FFFF,
                 shift_slot6_is_setmo: false,
                 has_salc: true,
+                bcd_8086_rules: false,
+                aam_zero_sets_flags: false,
                 f1_is_lock: false,
             },
         }

@@ -136,7 +136,7 @@ impl Cpu {
         let m = self.modrm(bus);
         let b = match opc {
             0x81 => self.fetch_imm(bus, sz),
-            0x83 => sz.sext(self.fetch8(bus) as u32) & sz.mask(),
+            0x83 => self.fetch8(bus) as i8 as u32 & sz.mask(),
             _ => self.fetch8(bus) as u32,
         };
         let a = self.read_loc(bus, sz, m.loc)?;
@@ -280,9 +280,9 @@ impl Cpu {
         let sz = self.osize();
         let m = self.modrm(bus);
         let imm = if byte_imm {
-            sz.sext(self.fetch8(bus) as u32)
+            self.fetch8(bus) as i8 as u32
         } else {
-            sz.sext(self.fetch_imm(bus, sz))
+            self.fetch_imm(bus, sz)
         };
         let a = self.read_loc(bus, sz, m.loc)?;
         let r = self.imul_trunc(sz, a, imm);
@@ -304,18 +304,28 @@ impl Cpu {
 
     // --- BCD ---------------------------------------------------------------------------------
 
+    /// The AL above which DAA/DAS adjust the high digit.
+    fn bcd_high_limit(&self) -> u32 {
+        if self.quirks.bcd_8086_rules && self.flag(AF) {
+            0x9F
+        } else {
+            0x99
+        }
+    }
+
     pub(crate) fn daa(&mut self) -> R<()> {
         let al = self.reg(Size::B, 0);
         let cf = self.flag(CF);
+        let limit = self.bcd_high_limit();
         let mut r = al;
         let mut new_cf = false;
         let mut new_af = false;
         if al & 0x0F > 9 || self.flag(AF) {
             r = r.wrapping_add(6);
-            new_cf = cf || al > 0xF9;
+            new_cf = !self.quirks.bcd_8086_rules && (cf || al > 0xF9);
             new_af = true;
         }
-        if al > 0x99 || cf {
+        if al > limit || cf {
             r = r.wrapping_add(0x60);
             new_cf = true;
         }
@@ -331,15 +341,16 @@ impl Cpu {
     pub(crate) fn das(&mut self) -> R<()> {
         let al = self.reg(Size::B, 0);
         let cf = self.flag(CF);
+        let limit = self.bcd_high_limit();
         let mut r = al;
         let mut new_cf = false;
         let mut new_af = false;
         if al & 0x0F > 9 || self.flag(AF) {
             r = r.wrapping_sub(6) & 0xFF;
-            new_cf = cf || al < 6;
+            new_cf = !self.quirks.bcd_8086_rules && (cf || al < 6);
             new_af = true;
         }
-        if al > 0x99 || cf {
+        if al > limit || cf {
             r = r.wrapping_sub(0x60) & 0xFF;
             new_cf = true;
         }
@@ -394,6 +405,9 @@ impl Cpu {
 
     pub(crate) fn aam(&mut self, base: u8) -> R<()> {
         if base == 0 {
+            if self.quirks.aam_zero_sets_flags {
+                self.logic_flags(Size::B, 0);
+            }
             return de();
         }
         let al = self.reg(Size::B, 0);
