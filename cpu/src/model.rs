@@ -36,6 +36,9 @@ pub struct Quirks {
     /// IDIV raises #DE when the quotient is the most negative value (8086), which later chips
     /// return.
     pub idiv_rejects_min_quotient: bool,
+    /// An unsigned divide overflow leaves the flags of `high half − divisor`, the microcode's
+    /// overflow test (8086); later chips leave them unchanged.
+    pub div_overflow_sets_flags: bool,
     /// A REP prefix on MUL/IMUL/IDIV negates the result (8086 microcode reuses the REP flag as a
     /// sign flag).
     pub rep_negates_mul_div: bool,
@@ -73,6 +76,7 @@ impl CpuModel {
                 shift_count_mask: 0xFF,
                 div_error_pushes_next_ip: true,
                 idiv_rejects_min_quotient: true,
+                div_overflow_sets_flags: true,
                 rep_negates_mul_div: true,
                 flags_fixed_ones: 0xF002,
                 flags_writable: 0x0FD5,
@@ -92,6 +96,7 @@ impl CpuModel {
                 shift_count_mask: 0x1F,
                 div_error_pushes_next_ip: false,
                 idiv_rejects_min_quotient: false,
+                div_overflow_sets_flags: false,
                 rep_negates_mul_div: false,
                 flags_fixed_ones: 0x0002,
                 // CF PF AF ZF SF TF IF DF OF IOPL NT RF VM AC VIF VIP ID

@@ -231,14 +231,14 @@ impl Cpu {
 
     /// DIV/IDIV of AX, DX:AX or EDX:EAX by `src`.
     fn div(&mut self, sz: Size, src: u32, signed: bool) -> R<()> {
-        if src == 0 {
-            return de();
-        }
         let bits = sz.bits();
         let dividend: u64 = match sz {
             Size::B => self.reg(Size::W, 0) as u64,
             _ => (self.reg(sz, 2) as u64) << bits | self.reg(sz, 0) as u64,
         };
+        if src == 0 && (signed || !self.quirks.div_overflow_sets_flags) {
+            return de();
+        }
         let (q, r) = if signed {
             let n = ((dividend << (64 - 2 * bits)) as i64) >> (64 - 2 * bits);
             let d = sz.sext(src) as i32 as i64;
@@ -259,8 +259,11 @@ impl Cpu {
             }
             (q as u64 as u32 & sz.mask(), r as u64 as u32 & sz.mask())
         } else {
-            let q = dividend / src as u64;
+            let q = dividend.checked_div(src as u64).unwrap_or(u64::MAX);
             if q >> bits != 0 {
+                if self.quirks.div_overflow_sets_flags {
+                    self.sub_flags(sz, (dividend >> bits) as u32, src, 0);
+                }
                 return de();
             }
             (q as u32, (dividend % src as u64) as u32)
