@@ -102,7 +102,7 @@ def main():
         m = Mon(mon)
         time.sleep(args.wait)
         for c in args.cmd:
-            m.type(c.replace("\\n", "\n"))
+            m.type(c.replace("\\n", "\n").replace("\\e", "\x1b"))
             time.sleep(args.cmdwait)
         print(m.screen())
         print("---- debug port ----")
