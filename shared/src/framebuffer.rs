@@ -140,7 +140,7 @@ fn check_len(len: usize) -> Result<(), FramebufferError> {
 /// Views the writer's region as words.
 pub fn words_mut(region: &mut [u8]) -> Result<&[AtomicU32], FramebufferError> {
     check_len(region.len())?;
-    if region.as_ptr() as usize % 4 != 0 {
+    if region.as_ptr() as usize & 3 != 0 {
         return Err(FramebufferError::Misaligned);
     }
     let ptr = region.as_mut_ptr() as *const AtomicU32;
@@ -155,7 +155,7 @@ pub fn words_mut(region: &mut [u8]) -> Result<&[AtomicU32], FramebufferError> {
 /// Views a reader's region as words. The reader only loads through them.
 pub fn words(region: &[u8]) -> Result<&[AtomicU32], FramebufferError> {
     check_len(region.len())?;
-    if region.as_ptr() as usize % 4 != 0 {
+    if region.as_ptr() as usize & 3 != 0 {
         return Err(FramebufferError::Misaligned);
     }
     let ptr = region.as_ptr() as *const AtomicU32;

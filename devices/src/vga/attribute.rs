@@ -22,8 +22,12 @@ impl Attribute {
     pub fn write(&mut self, value: u8) {
         if self.expect_data {
             let i = self.index as usize;
-            if i < ATTRIBUTE_REGS {
-                self.regs[i] = if i < 16 { value & 0x3F } else { value };
+            // While the display owns the palette (palette address source set), the CPU cannot
+            // change it.
+            if i < 16 && !self.palette_source {
+                self.regs[i] = value & 0x3F;
+            } else if (16..ATTRIBUTE_REGS).contains(&i) {
+                self.regs[i] = value;
             }
         } else {
             self.index = value & 0x1F;

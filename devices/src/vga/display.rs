@@ -29,8 +29,8 @@ pub struct Screen {
 
 fn blink_at(now_ns: u64) -> Blink {
     Blink {
-        cursor_on: (now_ns / CURSOR_HALF_NS) % 2 == 0,
-        chars_on: (now_ns / BLINK_HALF_NS) % 2 == 0,
+        cursor_on: (now_ns / CURSOR_HALF_NS) & 1 == 0,
+        chars_on: (now_ns / BLINK_HALF_NS) & 1 == 0,
     }
 }
 

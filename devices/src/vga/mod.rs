@@ -39,10 +39,14 @@ use ports::{FIRST_PORT, PORT_COUNT};
 use state::VgaState;
 
 /// What the VGA serves: its ports, the legacy video window, video memory and the framebuffer.
+/// 3BCh-3BFh are left out: they are the monochrome adapter's parallel port, not the VGA's.
 pub fn manifest() -> DeviceManifest {
     DeviceManifest {
         name: "vga".into(),
-        ports: vec![PortRange::new(FIRST_PORT, PORT_COUNT)],
+        ports: vec![
+            PortRange::new(FIRST_PORT, 0x0C),
+            PortRange::new(0x3C0, 0x20),
+        ],
         irqs: vec![],
         mem_windows: vec![MemWindow {
             start: 0xA0000,
@@ -82,6 +86,11 @@ impl Vga {
             frame_ns: 14_285_714,
             publish_cache: [None; PORT_COUNT as usize],
         }
+    }
+
+    /// Same as [`manifest`].
+    pub fn manifest() -> DeviceManifest {
+        manifest()
     }
 
     fn access(&self) -> Access<'_> {

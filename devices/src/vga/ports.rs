@@ -6,7 +6,7 @@ use cloister_shared::{DeviceBus, Published};
 use super::timing::Timing;
 use super::Vga;
 
-/// Ports served: 3B0h-3DFh.
+/// The span of ports the VGA decodes (the publish cache covers it).
 pub const FIRST_PORT: u16 = 0x3B0;
 pub const PORT_COUNT: u16 = 0x30;
 

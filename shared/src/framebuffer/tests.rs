@@ -152,7 +152,7 @@ fn concurrent_reader_never_sees_a_torn_frame() {
             let mut value = 1u32;
             while !stop.load(Ordering::SeqCst) {
                 // Alternate sizes so geometry and pixels change together.
-                let (width, height) = if value % 2 == 0 {
+                let (width, height) = if value & 1 == 0 {
                     (640, 400)
                 } else {
                     (320, 200)
@@ -180,7 +180,7 @@ fn concurrent_reader_never_sees_a_torn_frame() {
             };
             let value = frame.pixels[0];
             distinct.insert(value);
-            let expect = if value % 2 == 0 {
+            let expect = if value & 1 == 0 {
                 (640, 400)
             } else {
                 (320, 200)

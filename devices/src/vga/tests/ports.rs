@@ -207,3 +207,39 @@ fn save_and_restore_carry_registers_but_not_memory() {
         "truncated state refused"
     );
 }
+
+#[test]
+fn palette_is_locked_while_the_display_owns_it() {
+    let mut rig = Rig::new();
+    rig.outb(0x3C2, 0x67);
+    rig.inb(0x3DA);
+    rig.outb(0x3C0, 0x21); // palette 1, palette address source set
+    rig.outb(0x3C0, 0x15);
+    rig.outb(0x3C0, 0x01); // palette 1, source clear
+    assert_eq!(rig.inb(0x3C1), 0x00, "write ignored");
+    rig.outb(0x3C0, 0x15);
+    rig.outb(0x3C0, 0x01);
+    assert_eq!(rig.inb(0x3C1), 0x15);
+}
+
+#[test]
+fn manifest_declares_ports_window_and_regions() {
+    let m = crate::vga::manifest();
+    assert!(m.serves_port(0x3C0) && m.serves_port(0x3DA) && m.serves_port(0x3B4));
+    assert!(
+        !m.serves_port(0x3BC),
+        "the MDA printer port is not the VGA's"
+    );
+    assert_eq!(
+        (m.mem_windows[0].start, m.mem_windows[0].len),
+        (0xA0000, 0x20000)
+    );
+    assert_eq!(
+        m.regions,
+        vec![
+            262_144,
+            cloister_shared::framebuffer::FRAMEBUFFER_SIZE as u64
+        ]
+    );
+    assert!(!m.guest_ram);
+}

@@ -2,124 +2,10 @@
 
 use cloister_shared::framebuffer::{FramebufferReader, ScreenKind};
 
-use super::{rgb, Rig, MODE_03, MODE_04, MODE_0D, MODE_12, MODE_13};
-use crate::vga::timing::CURSOR_HALF_NS;
+use super::{rgb, Rig, MODE_04, MODE_06, MODE_0D, MODE_12, MODE_13};
 
 const SEQ: u16 = 0x3C4;
 const GC: u16 = 0x3CE;
-
-/// Loads 16-line glyphs into font 0 of plane 2 the way a BIOS does, then back to text access.
-fn load_glyphs(rig: &mut Rig, glyphs: &[(u8, [u8; 16])]) {
-    rig.set(SEQ, 2, 0x04);
-    rig.set(SEQ, 4, 0x07);
-    rig.set(GC, 4, 0x02);
-    rig.set(GC, 5, 0x00);
-    rig.set(GC, 6, 0x04);
-    for (ch, rows) in glyphs {
-        for (r, &bits) in rows.iter().enumerate() {
-            rig.poke(0xA0000 + *ch as u32 * 32 + r as u32, bits);
-        }
-    }
-    rig.set(SEQ, 2, 0x03);
-    rig.set(SEQ, 4, 0x02);
-    rig.set(GC, 4, 0x00);
-    rig.set(GC, 5, 0x10);
-    rig.set(GC, 6, 0x0E);
-}
-
-fn put_char(rig: &mut Rig, col: u32, row: u32, ch: u8, attr: u8) {
-    let at = 0xB8000 + (row * 80 + col) * 2;
-    rig.poke(at, ch);
-    rig.poke(at + 1, attr);
-}
-
-#[test]
-fn text_mode_draws_a_glyph_from_plane_2_in_attribute_colours() {
-    let mut rig = Rig::new();
-    rig.set_mode(&MODE_03);
-    let glyph: [u8; 16] = std::array::from_fn(|r| (r as u8).wrapping_mul(37) ^ 0x5A);
-    load_glyphs(&mut rig, &[(b'A', glyph)]);
-    // Attribute 1Eh: colour 14 on 1, through palette entries 3Eh and 01h.
-    let (fg, bg) = ([63, 63, 21], [0, 0, 42]);
-    rig.set_dac(0x3E, fg);
-    rig.set_dac(0x01, bg);
-    put_char(&mut rig, 3, 2, b'A', 0x1E);
-    let frame = rig.frame();
-    assert_eq!(
-        (frame.width, frame.height, frame.kind),
-        (720, 400, ScreenKind::Text)
-    );
-    for r in 0..16 {
-        for d in 0..9 {
-            let lit = d < 8 && glyph[r as usize] & (0x80 >> d) != 0;
-            let want = rgb(if lit { fg } else { bg });
-            assert_eq!(
-                frame.pixel(27 + d, 32 + r),
-                Some(want),
-                "dot {d} of line {r}"
-            );
-        }
-    }
-    assert_eq!(
-        frame.pixel(26, 32),
-        Some(0),
-        "the cell to the left is black"
-    );
-    assert_eq!((frame.text.cols, frame.text.rows), (80, 25));
-    assert_eq!(frame.text.cell(3, 2), Some((b'A', 0x1E)));
-    assert_eq!(frame.text.line(2), "   A");
-}
-
-#[test]
-fn ninth_dot_repeats_the_eighth_only_for_line_graphics_characters() {
-    let mut rig = Rig::new();
-    rig.set_mode(&MODE_03);
-    load_glyphs(&mut rig, &[(0xC4, [0x01; 16]), (0xB3, [0x01; 16])]);
-    rig.set_dac(0x07, [42, 42, 42]);
-    put_char(&mut rig, 0, 5, 0xC4, 0x07);
-    put_char(&mut rig, 1, 5, 0xB3, 0x07);
-    let frame = rig.frame();
-    let y = 5 * 16 + 3;
-    let grey = rgb([42, 42, 42]);
-    assert_eq!(
-        (frame.pixel(7, y), frame.pixel(8, y)),
-        (Some(grey), Some(grey))
-    );
-    assert_eq!(
-        (frame.pixel(9 + 7, y), frame.pixel(9 + 8, y)),
-        (Some(grey), Some(0))
-    );
-    // Without line graphics enable, C4h's ninth dot is background too.
-    rig.inb(0x3DA);
-    rig.outb(0x3C0, 0x30);
-    rig.outb(0x3C0, 0x08);
-    let frame = rig.frame();
-    assert_eq!(frame.pixel(8, y), Some(0));
-}
-
-#[test]
-fn text_cursor_blinks_on_its_scan_lines_and_is_in_the_header() {
-    let mut rig = Rig::new();
-    rig.set_mode(&MODE_03);
-    rig.set_dac(0x07, [42, 42, 42]);
-    put_char(&mut rig, 10, 1, b' ', 0x07);
-    rig.set(0x3D4, 0x0E, 0x00);
-    rig.set(0x3D4, 0x0F, 90);
-    let mut seen = Vec::new();
-    for _ in 0..4 {
-        let frame = rig.frame();
-        assert_eq!(frame.cursor, Some((10, 1)));
-        // Cursor lines 0Dh-0Eh of the cell at (90, 16); line 0Ch is never lit.
-        assert_eq!(frame.pixel(92, 16 + 0x0C), Some(0));
-        seen.push(frame.pixel(92, 16 + 0x0D).unwrap());
-        rig.advance(CURSOR_HALF_NS);
-    }
-    let grey = rgb([42, 42, 42]);
-    assert!(
-        seen.contains(&grey) && seen.contains(&0),
-        "cursor blinked: {seen:x?}"
-    );
-}
 
 #[test]
 fn mode_13h_pixel_shows_its_dac_colour_doubled_to_640x400() {
@@ -278,4 +164,75 @@ fn palette_address_source_clear_blanks_the_screen() {
     let frame = rig.frame();
     assert_eq!(frame.kind, ScreenKind::Blank);
     assert_eq!(frame.pixel(0, 0), Some(0));
+}
+
+#[test]
+fn mode_06h_one_bit_pixels_from_plane_0_with_cga_interleave() {
+    let mut rig = Rig::new();
+    rig.set_mode(&MODE_06);
+    rig.set_dac(0x17, [63, 63, 63]);
+    rig.poke(0xB8000, 0x80); // line 0, pixel 0
+    rig.poke(0xB8000 + 0x2000, 0x01); // line 1, pixel 7
+    rig.poke(0xB8000 + 80 + 1, 0x40); // line 2, pixel 9
+    let frame = rig.frame();
+    assert_eq!((frame.width, frame.height), (640, 400));
+    let white = Some(0xFFFFFF);
+    assert_eq!((frame.pixel(0, 0), frame.pixel(0, 1)), (white, white));
+    assert_eq!((frame.pixel(1, 0), frame.pixel(0, 2)), (Some(0), Some(0)));
+    assert_eq!((frame.pixel(7, 2), frame.pixel(7, 3)), (white, white));
+    assert_eq!(frame.pixel(9, 4), white);
+}
+
+#[test]
+fn horizontal_pel_panning_shifts_the_picture_left() {
+    let mut rig = Rig::new();
+    rig.set_mode(&MODE_13);
+    rig.set_dac(1, [63, 63, 63]);
+    rig.poke(0xA0000 + 1, 1);
+    assert_eq!(rig.frame().pixel(2, 0), Some(0xFFFFFF));
+    // In 256-colour modes the register counts half pixels: 2 moves one pixel.
+    rig.inb(0x3DA);
+    rig.outb(0x3C0, 0x33);
+    rig.outb(0x3C0, 0x02);
+    let frame = rig.frame();
+    assert_eq!(
+        (frame.pixel(0, 0), frame.pixel(1, 0)),
+        (Some(0xFFFFFF), Some(0xFFFFFF))
+    );
+    assert_eq!(frame.pixel(2, 0), Some(0));
+}
+
+#[test]
+fn renders_wait_for_the_next_frame_and_coalesce_changes() {
+    let mut rig = Rig::new();
+    rig.set_mode(&MODE_13);
+    rig.set_dac(1, [63, 63, 63]);
+    rig.frame();
+    let mut reader = FramebufferReader::new();
+    reader.update(rig.bus.fb_bytes()).unwrap();
+    // Long after the last render: due at once.
+    rig.poke(0xA0000, 1);
+    assert!(rig.bus.timer_at.expect("a render is scheduled") <= rig.bus.now);
+    rig.advance(0);
+    let rendered_at = rig.bus.now;
+    assert_eq!(reader.update(rig.bus.fb_bytes()).unwrap(), Some(vec![0, 1]));
+    // Soon after a render: wait for the next frame, however many changes come meanwhile.
+    rig.advance(1_000_000);
+    rig.poke(0xA0000 + 320, 1);
+    let due = rendered_at + rig.vga.timing().frame_ns;
+    assert_eq!(rig.bus.timer_at, Some(due));
+    rig.poke(0xA0000 + 640, 1);
+    assert_eq!(
+        rig.bus.timer_at,
+        Some(due),
+        "a second change does not move the render"
+    );
+    rig.advance(due - 1 - rig.bus.now);
+    assert_eq!(reader.update(rig.bus.fb_bytes()).unwrap(), None, "not yet");
+    rig.advance(1);
+    assert_eq!(
+        reader.update(rig.bus.fb_bytes()).unwrap(),
+        Some(vec![2, 3, 4, 5]),
+        "one frame, both changes"
+    );
 }
