@@ -4,13 +4,9 @@
 use std::fs::File;
 
 use cloister_shared::{DeviceManifest, PortDevice};
-use serde::{Deserialize, Serialize};
 
 /// What a device is built from: the machine's configuration (each device reads what concerns it).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MachineConfig {
-    pub ram_bytes: u64,
-}
+pub use crate::cmos::MachineConfig;
 
 /// A device could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -41,10 +37,24 @@ pub struct Kind {
 }
 
 /// Every device kind there is.
-pub const KINDS: &[Kind] = &[Kind {
-    name: "probe",
-    implementations: &["probe"],
-}];
+pub const KINDS: &[Kind] = &[
+    Kind {
+        name: "timer",
+        implementations: &["i8254+mc146818"],
+    },
+    Kind {
+        name: "keyboard",
+        implementations: &["i8042+ps2"],
+    },
+    Kind {
+        name: "serial",
+        implementations: &["ns16550a"],
+    },
+    Kind {
+        name: "probe",
+        implementations: &["probe"],
+    },
+];
 
 fn kind(name: &str) -> Result<&'static Kind, RegistryError> {
     KINDS
@@ -59,8 +69,11 @@ pub fn default_implementation(kind_name: &str) -> Result<&'static str, RegistryE
 }
 
 /// What a device of this kind serves, on this machine.
-pub fn manifest(kind_name: &str, _config: &MachineConfig) -> Result<DeviceManifest, RegistryError> {
+pub fn manifest(kind_name: &str, config: &MachineConfig) -> Result<DeviceManifest, RegistryError> {
     match kind(kind_name)?.name {
+        "timer" => Ok(crate::timer::Timer::new(config).manifest()),
+        "keyboard" => Ok(crate::i8042::KeyboardController::new().manifest()),
+        "serial" => Ok(crate::serial::Serial::new().manifest()),
         "probe" => Ok(crate::probe::Probe::manifest()),
         other => Err(RegistryError::UnknownKind(other.to_owned())),
     }
@@ -71,7 +84,7 @@ pub fn manifest(kind_name: &str, _config: &MachineConfig) -> Result<DeviceManife
 pub fn build(
     kind_name: &str,
     implementation: &str,
-    _config: &MachineConfig,
+    config: &MachineConfig,
     files: Vec<File>,
 ) -> Result<Box<dyn PortDevice>, RegistryError> {
     let k = kind(kind_name)?;
@@ -84,6 +97,9 @@ pub fn build(
     }
     let _ = files;
     match k.name {
+        "timer" => Ok(Box::new(crate::timer::Timer::new(config))),
+        "keyboard" => Ok(Box::new(crate::i8042::KeyboardController::new())),
+        "serial" => Ok(Box::new(crate::serial::Serial::new())),
         "probe" => Ok(Box::new(crate::probe::Probe::new())),
         other => Err(RegistryError::UnknownKind(other.to_owned())),
     }

@@ -1,26 +1,39 @@
-//! `cloister`: the supervisor CLI and every process role of the machine.
+//! `cloister`: the supervisor CLI, and every process role of a machine (the supervisor starts the
+//! CPU and device processes by executing this same binary with a hidden role).
 
+mod cli;
 mod cmd;
+mod roles;
+mod supervisor;
+mod vm;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
-/// Cloister: an x86 PC emulator whose devices run in separate, restartable processes.
-#[derive(Parser)]
-#[command(name = "cloister", version, about, long_about = None)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run CPU conformance tests from SingleStepTests files (MOO or JSON, gzipped or not).
-    Sst(cmd::sst::SstArgs),
-}
-
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Sst(args) => cmd::sst::run(args),
+fn main() {
+    let cli = cli::Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        cli::Command::Run(args) => supervisor::run(args),
+        cli::Command::Ctl(args) => cmd::ctl::run(args),
+        cli::Command::Sst(args) => cmd::sst::run(args).map(|()| 0),
+        cli::Command::CpuProcess => roles::cpu::main(),
+        cli::Command::DeviceProcess => roles::device::main(),
+    };
+    match result {
+        Ok(status) => std::process::exit(status),
+        Err(e) => {
+            eprintln!("cloister: {e:#}");
+            std::process::exit(1);
+        }
     }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CLOISTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
 }

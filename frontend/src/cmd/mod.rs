@@ -1,2 +1,3 @@
-//! One module per subcommand.
+//! One module per subcommand that is not the machine itself.
+pub mod ctl;
 pub mod sst;

@@ -1,0 +1,109 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Cloister: an x86 PC emulator whose devices run in separate, restartable processes.
+///
+/// `cloister run` starts a PC: a CPU process holding guest RAM in shared memory and one process
+/// per device, serving the CPU's port I/O through rings in shared memory. With no disk it boots a
+/// built-in guest that shows the machine works.
+#[derive(Parser)]
+#[command(name = "cloister", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Start a PC.
+    Run(RunArgs),
+    /// Talk to a running machine through its control socket.
+    Ctl(crate::cmd::ctl::CtlArgs),
+    /// Run CPU conformance tests from SingleStepTests files (MOO or JSON, gzipped or not).
+    Sst(crate::cmd::sst::SstArgs),
+    /// (internal) The CPU process of a machine.
+    #[command(name = "__cpu", hide = true)]
+    CpuProcess,
+    /// (internal) A device process of a machine.
+    #[command(name = "__device", hide = true)]
+    DeviceProcess,
+}
+
+/// How devices run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Isolation {
+    /// Each device in its own process, reached through shared-memory rings.
+    Process,
+    /// Every device called directly inside the CPU process (the yardstick for the isolation tax).
+    Inline,
+}
+
+/// Where the machine is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Display {
+    /// Headless.
+    None,
+}
+
+/// Exit statuses of `cloister run`:
+///   (v<<1)|1  the guest wrote v to the exit port 0xF4
+///   0         the guest powered off, or --until found its text
+///   1         an error: bad arguments or images, a device process died, a triple fault
+///   124       --timeout expired
+///   130/143   interrupted by SIGINT/SIGTERM
+#[derive(clap::Args, Debug, Clone)]
+#[command(
+    after_help = "Exit status: (v<<1)|1 when the guest writes v to port 0xF4; 0 when --until matched; \
+1 on an error (bad input, a device process died, a triple fault); 124 when --timeout expired; 130/143 on SIGINT/SIGTERM."
+)]
+pub struct RunArgs {
+    /// Guest RAM in MiB.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=3072))]
+    pub mem: u32,
+
+    /// A BIOS ROM image (a multiple of 4 KiB, at most 256 KiB), mapped so it ends at 0xFFFFF and
+    /// at 0xFFFFFFFF; the CPU starts at the reset vector F000:FFF0. Default: Cloister's BIOS.
+    #[arg(long, value_name = "FILE")]
+    pub bios: Option<PathBuf>,
+
+    /// How devices run.
+    #[arg(long, value_enum, default_value_t = Isolation::Process)]
+    pub isolation: Isolation,
+
+    /// Where to show the machine.
+    #[arg(long, value_enum, default_value_t = Display::None)]
+    pub display: Display,
+
+    /// Where bytes written to port 0xE9 go: `stdio` or `file:PATH`.
+    #[arg(long, value_name = "stdio|file:PATH")]
+    pub debugcon: Option<String>,
+
+    /// End the machine after SECS seconds with exit status 124.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+
+    /// Print every byte written to port 0x80 on stderr as `POST xx`.
+    #[arg(long)]
+    pub post_codes: bool,
+
+    /// The control socket's path (for `cloister ctl`). Default: one per machine under
+    /// $XDG_RUNTIME_DIR/cloister or /tmp/cloister-$UID.
+    #[arg(long, value_name = "PATH")]
+    pub control: Option<PathBuf>,
+
+    /// Where the COM1 serial port goes: `stdio`, `file:PATH` or `none`.
+    #[arg(long, value_name = "stdio|file:PATH|none", default_value = "none")]
+    pub serial: String,
+
+    /// Attach the probe, a device for testing and measuring the data plane (ports 300h–307h,
+    /// IRQ 5).
+    #[arg(long)]
+    pub probe: bool,
+
+    /// CPU model.
+    #[arg(long, default_value = "i686", value_parser = ["i686", "8086"])]
+    pub cpu: String,
+}

@@ -1,0 +1,64 @@
+//! Starting the machine's processes and telling how they ended.
+
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+
+use anyhow::Context;
+use command_fds::{CommandFdExt, FdMapping};
+use nix::sys::wait::WaitStatus;
+use nix::unistd::Pid;
+
+use crate::roles::{CONTROL_FD, SUPERVISOR_PID_ENV};
+
+/// A process of the machine.
+pub struct ChildProc {
+    /// `cpu`, or the device's name.
+    pub name: String,
+    pub implementation: String,
+    pub pid: Pid,
+    pub control: UnixStream,
+    /// Index into the machine's device regions, for device processes.
+    pub device: Option<usize>,
+    /// How it ended, once reaped.
+    pub ended: Option<String>,
+}
+
+/// Starts this binary in `role` with `fds` mapped to the given numbers and a control socket at
+/// fd 3. The child inherits stdout and stderr; its stdin is empty.
+pub fn spawn(role: &str, fds: Vec<(OwnedFd, i32)>) -> anyhow::Result<(Pid, UnixStream)> {
+    let (ours, theirs) = UnixStream::pair().context("creating a control socket")?;
+    let mut mappings = vec![FdMapping {
+        parent_fd: theirs.into(),
+        child_fd: CONTROL_FD,
+    }];
+    mappings.extend(fds.into_iter().map(|(parent_fd, child_fd)| FdMapping {
+        parent_fd,
+        child_fd,
+    }));
+    let exe = std::env::current_exe().context("finding the cloister executable")?;
+    let mut cmd = Command::new(exe);
+    cmd.arg(role)
+        .env(SUPERVISOR_PID_ENV, nix::unistd::getpid().to_string())
+        .stdin(Stdio::null());
+    cmd.fd_mappings(mappings)
+        .context("mapping file descriptors")?;
+    let child = cmd
+        .spawn()
+        .with_context(|| format!("starting the {role} process"))?;
+    // We reap it ourselves (SIGCHLD through a signalfd); dropping the handle neither waits nor kills.
+    Ok((Pid::from_raw(child.id() as i32), ours))
+}
+
+/// "exited with status 3", "was killed by signal SIGSEGV (core dumped)".
+pub fn describe(status: &WaitStatus) -> String {
+    match status {
+        WaitStatus::Exited(_, code) => format!("exited with status {code}"),
+        WaitStatus::Signaled(_, sig, core) => format!(
+            "was killed by signal {}{}",
+            sig.as_str(),
+            if *core { " (core dumped)" } else { "" }
+        ),
+        other => format!("changed state: {other:?}"),
+    }
+}

@@ -1,0 +1,432 @@
+//! The supervisor: creates guest RAM and the device regions, starts the CPU process and one
+//! process per device, and ends them all cleanly when the machine ends.
+
+mod children;
+pub mod control_socket;
+mod plan;
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::atomic::Ordering::Release;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use cloister_shared::control::{
+    self, CpuDevice, CpuSetup, DeviceFds, DeviceSetup, FromCpu, ToCpu, ToDevice,
+};
+use cloister_shared::plane::layout::{
+    device_region_size, machine_region_size, view, DeviceRegion, MachineRegion,
+};
+use cloister_shared::plane::{wait, PeerState};
+use cloister_shared::sys::memfd::SharedRegion;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+
+use crate::cli::{Isolation, RunArgs};
+use children::{describe, spawn, ChildProc};
+use control_socket::{ControlSocket, CtlReply, CtlRequest, ProcessStatus};
+
+/// The exit status for an expired --timeout, as timeout(1) has it.
+pub const TIMEOUT_STATUS: i32 = 124;
+
+/// A running machine, as the supervisor holds it.
+struct Machine {
+    children: Vec<ChildProc>,
+    machine_region: Arc<SharedRegion>,
+    device_regions: Vec<(String, Arc<SharedRegion>)>,
+    signals: SignalFd,
+    control: ControlSocket,
+    /// ctl clients waiting for the CPU's status report.
+    waiting_status: Vec<std::os::unix::net::UnixStream>,
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<i32> {
+    let plan = plan::plan(&args)?;
+    // Block the signals we handle so they queue on the signalfd; children unblock them.
+    let mut mask = SigSet::empty();
+    for s in [Signal::SIGCHLD, Signal::SIGINT, Signal::SIGTERM] {
+        mask.add(s);
+    }
+    nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None)
+        .context("blocking signals")?;
+    let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
+        .context("creating a signalfd")?;
+
+    let ram_size = args.mem as u64 * 1024 * 1024;
+    let ram = SharedRegion::create("cloister-guest-ram", ram_size).context("creating guest RAM")?;
+    let machine_region = Arc::new(SharedRegion::create(
+        "cloister-machine",
+        machine_region_size(),
+    )?);
+    let control = ControlSocket::bind(args.control.clone())?;
+    let mut m = Machine {
+        children: Vec::new(),
+        machine_region,
+        device_regions: Vec::new(),
+        signals,
+        control,
+        waiting_status: Vec::new(),
+    };
+    let config_bytes = postcard::to_stdvec(&plan.config)?;
+
+    let dup =
+        |fd: std::os::fd::BorrowedFd| -> anyhow::Result<OwnedFd> { Ok(fd.try_clone_to_owned()?) };
+    let mut cpu_fds: Vec<(OwnedFd, i32)> =
+        vec![(dup(ram.fd())?, 10), (dup(m.machine_region.fd())?, 11)];
+    let mut next_cpu_fd = 20;
+    let mut cpu_devices = Vec::new();
+    for dev in plan.devices {
+        let extra: Vec<SharedRegion> = dev
+            .manifest
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| SharedRegion::create(&format!("cloister-{}-{i}", dev.kind), size))
+            .collect::<Result<_, _>>()?;
+        match args.isolation {
+            Isolation::Process => {
+                let region = Arc::new(SharedRegion::create(
+                    &format!("cloister-{}", dev.kind),
+                    device_region_size(),
+                )?);
+                let mut fds: Vec<(OwnedFd, i32)> =
+                    vec![(dup(region.fd())?, 10), (dup(m.machine_region.fd())?, 11)];
+                let mut dfds = DeviceFds {
+                    region: 10,
+                    machine: 11,
+                    guest_ram: None,
+                    regions: vec![],
+                    files: vec![],
+                    output: None,
+                };
+                if dev.manifest.guest_ram {
+                    fds.push((dup(ram.fd())?, 12));
+                    dfds.guest_ram = Some(12);
+                }
+                for (i, r) in extra.iter().enumerate() {
+                    fds.push((dup(r.fd())?, 13 + i as i32));
+                    dfds.regions.push(13 + i as i32);
+                }
+                for (i, f) in dev.files.into_iter().enumerate() {
+                    fds.push((OwnedFd::from(f), 30 + i as i32));
+                    dfds.files.push(30 + i as i32);
+                }
+                if let Some(out) = dev.output {
+                    fds.push((OwnedFd::from(out), 50));
+                    dfds.output = Some(50);
+                }
+                let (pid, mut sock) = spawn("__device", fds)?;
+                let setup = DeviceSetup {
+                    kind: dev.kind.clone(),
+                    implementation: dev.implementation.clone(),
+                    config: config_bytes.clone(),
+                    manifest: dev.manifest.clone(),
+                    fds: dfds,
+                    guest_ram_size: ram_size,
+                };
+                control::send(&mut sock, &setup)
+                    .with_context(|| format!("setting up device `{}`", dev.kind))?;
+                region_view(&region)
+                    .supervisor
+                    .peer_state
+                    .store(PeerState::Running as u32, Release);
+                cpu_fds.push((dup(region.fd())?, next_cpu_fd));
+                cpu_devices.push(CpuDevice {
+                    manifest: dev.manifest.clone(),
+                    region_fd: Some(next_cpu_fd),
+                    inline: None,
+                });
+                next_cpu_fd += 1;
+                m.device_regions.push((dev.kind.clone(), region));
+                m.children.push(ChildProc {
+                    name: dev.kind,
+                    implementation: dev.implementation,
+                    pid,
+                    control: sock,
+                    device: Some(m.device_regions.len() - 1),
+                    ended: None,
+                });
+            }
+            Isolation::Inline => {
+                let mut dfds = DeviceFds {
+                    region: -1,
+                    machine: -1,
+                    guest_ram: None,
+                    regions: vec![],
+                    files: vec![],
+                    output: None,
+                };
+                for r in &extra {
+                    cpu_fds.push((dup(r.fd())?, next_cpu_fd));
+                    dfds.regions.push(next_cpu_fd);
+                    next_cpu_fd += 1;
+                }
+                for f in dev.files {
+                    cpu_fds.push((OwnedFd::from(f), next_cpu_fd));
+                    dfds.files.push(next_cpu_fd);
+                    next_cpu_fd += 1;
+                }
+                if let Some(out) = dev.output {
+                    cpu_fds.push((OwnedFd::from(out), next_cpu_fd));
+                    dfds.output = Some(next_cpu_fd);
+                    next_cpu_fd += 1;
+                }
+                let setup = DeviceSetup {
+                    kind: dev.kind.clone(),
+                    implementation: dev.implementation.clone(),
+                    config: config_bytes.clone(),
+                    manifest: dev.manifest.clone(),
+                    fds: dfds,
+                    guest_ram_size: ram_size,
+                };
+                cpu_devices.push(CpuDevice {
+                    manifest: dev.manifest,
+                    region_fd: None,
+                    inline: Some(setup),
+                });
+            }
+        }
+    }
+    let debugcon_fd = match args.debugcon.as_deref() {
+        None => None,
+        Some(spec) => plan::sink(spec, "--debugcon")?.map(|f| {
+            cpu_fds.push((OwnedFd::from(f), next_cpu_fd));
+            next_cpu_fd
+        }),
+    };
+    let (pid, mut sock) = spawn("__cpu", cpu_fds)?;
+    let setup = CpuSetup {
+        model: args.cpu.clone(),
+        guest_ram_fd: 10,
+        guest_ram_size: ram_size,
+        machine_fd: 11,
+        bios: plan.bios,
+        devices: cpu_devices,
+        debugcon_fd,
+        post_codes: args.post_codes,
+    };
+    control::send(&mut sock, &setup).context("setting up the CPU process")?;
+    m.children.insert(
+        0,
+        ChildProc {
+            name: "cpu".into(),
+            implementation: args.cpu.clone(),
+            pid,
+            control: sock,
+            device: None,
+            ended: None,
+        },
+    );
+    drop(ram);
+
+    let deadline = args
+        .timeout
+        .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    let status = m.serve(deadline);
+    m.shutdown();
+    status
+}
+
+fn region_view(r: &SharedRegion) -> &DeviceRegion {
+    // SAFETY: every device region is created with device_region_size() bytes, page aligned, and
+    // DeviceRegion is all atomics.
+    unsafe { view(r.as_ptr()) }
+}
+
+impl Machine {
+    fn machine_view(&self) -> &MachineRegion {
+        // SAFETY: created with machine_region_size() bytes; MachineRegion is all atomics.
+        unsafe { view(self.machine_region.as_ptr()) }
+    }
+
+    /// Runs until the machine ends; the exit status.
+    fn serve(&mut self, deadline: Option<Instant>) -> anyhow::Result<i32> {
+        loop {
+            let timeout = match deadline {
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        eprintln!("cloister: the --timeout expired; stopping the machine");
+                        return Ok(TIMEOUT_STATUS);
+                    }
+                    PollTimeout::try_from(left.as_millis().min(60_000) as i32 + 1)
+                        .unwrap_or(PollTimeout::MAX)
+                }
+                None => PollTimeout::try_from(60_000).unwrap_or(PollTimeout::MAX),
+            };
+            let (sig_ready, cpu_ready, ctl_ready) = {
+                let mut fds = [
+                    PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
+                    PollFd::new(self.children[0].control.as_fd(), PollFlags::POLLIN),
+                    PollFd::new(self.control.listener.as_fd(), PollFlags::POLLIN),
+                ];
+                match poll(&mut fds, timeout) {
+                    Ok(_) => {}
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Err(e) => return Err(e).context("waiting for events"),
+                }
+                let ready = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
+                (ready(&fds[0]), ready(&fds[1]), ready(&fds[2]))
+            };
+            if sig_ready {
+                if let Some(status) = self.on_signals() {
+                    return Ok(status);
+                }
+            }
+            if cpu_ready {
+                if let Some(status) = self.on_cpu_message() {
+                    return Ok(status);
+                }
+            }
+            if ctl_ready {
+                if let Some(status) = self.on_ctl()? {
+                    return Ok(status);
+                }
+            }
+        }
+    }
+
+    fn on_signals(&mut self) -> Option<i32> {
+        while let Ok(Some(info)) = self.signals.read_signal() {
+            match Signal::try_from(info.ssi_signo as i32) {
+                Ok(Signal::SIGINT) => {
+                    eprintln!("cloister: interrupted; stopping the machine");
+                    return Some(130);
+                }
+                Ok(Signal::SIGTERM) => return Some(143),
+                _ => {}
+            }
+        }
+        // SIGCHLD (or a coalesced batch of them): reap whatever ended.
+        while let Ok(status) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            let Some(pid) = status.pid() else { break };
+            let Some(child) = self.children.iter_mut().find(|c| c.pid == pid) else {
+                continue;
+            };
+            let how = describe(&status);
+            child.ended = Some(how.clone());
+            if let Some(i) = child.device {
+                // Tell a CPU waiting on this device that no answer is coming.
+                let r = region_view(&self.device_regions[i].1);
+                r.supervisor
+                    .peer_state
+                    .store(PeerState::Dead as u32, Release);
+                wait::ring(&r.reply.seq);
+                eprintln!("cloister: device `{}` (pid {pid}) {how}; stopping the machine (device restart is not available yet)", child.name);
+            } else {
+                eprintln!("cloister: the CPU process (pid {pid}) {how}; stopping the machine");
+            }
+            return Some(1);
+        }
+        None
+    }
+
+    fn on_cpu_message(&mut self) -> Option<i32> {
+        match control::recv::<FromCpu>(&mut self.children[0].control) {
+            Ok(FromCpu::Exit { status }) => Some(status),
+            Ok(FromCpu::Fatal { device, message }) => {
+                match device {
+                    Some(d) => eprintln!("cloister: device `{d}`: {message}; stopping the machine"),
+                    None => eprintln!("cloister: {message}; stopping the machine"),
+                }
+                Some(1)
+            }
+            Ok(FromCpu::Status {
+                instructions,
+                devices,
+                unmapped_reads,
+                unmapped_writes,
+            }) => {
+                let processes = self
+                    .children
+                    .iter()
+                    .map(|c| ProcessStatus {
+                        name: c.name.clone(),
+                        pid: c.pid.as_raw(),
+                        implementation: c.implementation.clone(),
+                        counters: devices
+                            .iter()
+                            .find(|(n, _)| *n == c.name)
+                            .map(|(_, k)| k.clone()),
+                    })
+                    .collect();
+                let reply = CtlReply::Status {
+                    processes,
+                    instructions,
+                    unmapped_reads,
+                    unmapped_writes,
+                    inline: devices
+                        .iter()
+                        .filter(|(n, _)| !self.children.iter().any(|c| &c.name == n))
+                        .cloned()
+                        .collect(),
+                };
+                for mut client in self.waiting_status.drain(..) {
+                    let _ = control::send(&mut client, &reply);
+                }
+                None
+            }
+            Err(e) => {
+                // The CPU closed its channel: it is exiting; SIGCHLD will tell how.
+                tracing::debug!("CPU control channel: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+                self.on_signals().or(Some(1))
+            }
+        }
+    }
+
+    fn on_ctl(&mut self) -> anyhow::Result<Option<i32>> {
+        let Some((mut client, request)) = self.control.accept() else {
+            return Ok(None);
+        };
+        match request {
+            CtlRequest::Status => {
+                control::send(&mut self.children[0].control, &ToCpu::Status)?;
+                wait::ring(&self.machine_view().control);
+                self.waiting_status.push(client);
+                Ok(None)
+            }
+            CtlRequest::Quit => {
+                let _ = control::send(&mut client, &CtlReply::Ok);
+                Ok(Some(0))
+            }
+        }
+    }
+
+    /// Asks every process to stop, waits a little, then kills what is left and reaps it all.
+    fn shutdown(&mut self) {
+        let _ = control::send(&mut self.children[0].control, &ToCpu::Quit);
+        wait::ring(&self.machine_view().control);
+        for c in self.children.iter_mut().filter(|c| c.ended.is_none()) {
+            if let Some(i) = c.device {
+                let _ = control::send(&mut c.control, &ToDevice::Quit);
+                wait::ring(&region_view(&self.device_regions[i].1).doorbell.control);
+            }
+        }
+        let give_up = Instant::now() + Duration::from_secs(2);
+        while self.children.iter().any(|c| c.ended.is_none()) {
+            if Instant::now() >= give_up {
+                for c in self.children.iter().filter(|c| c.ended.is_none()) {
+                    tracing::warn!("{} (pid {}) did not stop; killing it", c.name, c.pid);
+                    let _ = nix::sys::signal::kill(c.pid, Signal::SIGKILL);
+                }
+            }
+            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(5)),
+                Ok(status) => {
+                    if let Some(c) = status
+                        .pid()
+                        .and_then(|p| self.children.iter_mut().find(|c| c.pid == p))
+                    {
+                        c.ended = Some(describe(&status));
+                    }
+                }
+                Err(_) => break, // no children left
+            }
+        }
+        self.control.remove();
+        let _ = self.signals.as_fd().as_raw_fd();
+    }
+}
