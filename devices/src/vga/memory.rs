@@ -63,10 +63,11 @@ impl Access<'_> {
     }
 
     /// Plane offset for a window offset: chain 4 and odd/even drop the plane-select bits.
-    fn plane_offset(&self, offset: u32) -> u32 {
+    /// Writes follow the sequencer's odd/even mode, reads the graphics controller's.
+    fn plane_offset(&self, offset: u32, odd_even: bool) -> u32 {
         if self.seq.chain4() {
             offset & !3
-        } else if self.seq.odd_even() || self.gc.odd_even_reads() {
+        } else if odd_even {
             offset & !1
         } else {
             offset
@@ -76,7 +77,7 @@ impl Access<'_> {
     /// A CPU read: loads the latches, returns read mode 0's plane byte or read mode 1's colour
     /// compare.
     pub fn read(&self, vram: &[u8], latches: &mut Planes, offset: u32) -> u8 {
-        *latches = load(vram, self.plane_offset(offset));
+        *latches = load(vram, self.plane_offset(offset, self.gc.odd_even_reads()));
         if self.gc.read_mode_compare() {
             let differ =
                 (*latches ^ expand(self.gc.colour_compare())) & expand(self.gc.colour_dont_care());
@@ -132,7 +133,7 @@ impl Access<'_> {
         };
         let mask = broadcast(mask);
         let result = (combined & mask) | (latches & !mask);
-        let at = self.plane_offset(offset);
+        let at = self.plane_offset(offset, self.seq.odd_even());
         let keep = !expand(planes);
         let old = load(vram, at);
         store(vram, at, (old & keep) | (result & !keep));
