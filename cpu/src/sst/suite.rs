@@ -1,0 +1,204 @@
+//! Running whole files: which tests run (metadata status, revocations, limit), and the tally.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+use super::{load_file, run_test, Chip, Metadata, Outcome, RunRules, SstError};
+use crate::CpuModel;
+
+/// Opcode-form statuses not run unless asked: `prefix` forms have no tests of their own,
+/// `undefined` forms have no behaviour worth matching, and `fpu` forms were recorded on a chip
+/// without a coprocessor (an i686 has one built in).
+pub const SKIPPED_STATUSES: [&str; 3] = ["prefix", "undefined", "fpu"];
+
+/// How to run a set of files.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// The CPU model; `None`: the 8086 model for 808x recordings, i686 otherwise.
+    pub model: Option<CpuModel>,
+    /// Run only the first `limit` tests of each file.
+    pub limit: Option<usize>,
+    /// Also run forms whose status is in [`SKIPPED_STATUSES`].
+    pub all_forms: bool,
+}
+
+/// One failed test.
+#[derive(Clone, Debug)]
+pub struct TestFailure {
+    pub index: usize,
+    pub name: String,
+    pub hash: Option<String>,
+    /// The opcode form (e.g. `F6.7`) and its metadata status.
+    pub form: String,
+    pub status: String,
+    pub outcome: Outcome,
+}
+
+/// The tally of one file.
+#[derive(Clone, Debug, Default)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub passed: usize,
+    pub failures: Vec<TestFailure>,
+    /// Tests not run, by reason (`undefined form 8F.1`, `revoked`), with counts.
+    pub skipped: Vec<(String, usize)>,
+}
+
+impl FileReport {
+    pub fn failed(&self) -> usize {
+        self.failures.len()
+    }
+    pub fn skipped_count(&self) -> usize {
+        self.skipped.iter().map(|(_, n)| n).sum()
+    }
+    fn skip(&mut self, why: String) {
+        match self.skipped.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, n)) => *n += 1,
+            None => self.skipped.push((why, 1)),
+        }
+    }
+}
+
+/// The file's opcode form from its name: `80.3.MOO.gz` → `80.3`.
+pub fn file_form(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let lower = name.to_ascii_lowercase();
+    let mut stem = lower.strip_suffix(".gz").unwrap_or(&lower);
+    stem = stem
+        .strip_suffix(".moo")
+        .or_else(|| stem.strip_suffix(".json"))
+        .unwrap_or(stem);
+    name[..stem.len()].to_owned()
+}
+
+/// Loads and runs one file. `meta` is the metadata of the file's folder.
+pub fn run_file(path: &Path, meta: &Metadata, opts: &RunOptions) -> Result<FileReport, SstError> {
+    let file = load_file(path)?;
+    let form_of_file = file_form(path);
+    let model = opts.model.unwrap_or(match file.chip {
+        Chip::I808x => CpuModel::I8086,
+        Chip::I286 => CpuModel::I686,
+    });
+    // 286 real mode: the top four FLAGS bits read differently from later chips.
+    let chip_flags_mask: u16 = if file.chip == Chip::I286 {
+        0x0FFF
+    } else {
+        0xFFFF
+    };
+    let mut report = FileReport {
+        path: path.to_owned(),
+        ..FileReport::default()
+    };
+    for test in file.tests.iter().take(opts.limit.unwrap_or(usize::MAX)) {
+        let form = meta.form(&test.bytes, file.chip, &form_of_file);
+        if meta.is_revoked(test.hash.as_deref()) {
+            report.skip("revoked".into());
+            continue;
+        }
+        if !opts.all_forms && SKIPPED_STATUSES.contains(&form.status.as_str()) {
+            report.skip(format!("{} form {}", form.status, form.form));
+            continue;
+        }
+        let rules = RunRules {
+            model,
+            chip: file.chip,
+            flags_mask: form.flags_mask & chip_flags_mask,
+        };
+        match run_test(test, &rules) {
+            Outcome::Pass => report.passed += 1,
+            outcome => report.failures.push(TestFailure {
+                index: test.index,
+                name: test.name.clone(),
+                hash: test.hash.clone(),
+                form: form.form,
+                status: form.status,
+                outcome,
+            }),
+        }
+    }
+    Ok(report)
+}
+
+fn is_test_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    [".moo", ".moo.gz", ".json", ".json.gz"]
+        .iter()
+        .any(|s| name.ends_with(s))
+        && name != "metadata.json"
+}
+
+/// The test files named by `paths`: files as given, folders expanded to their test files
+/// (sorted). With `filters`, only files whose form is a filter or starts with `filter.`
+/// (`80` selects `80.0` … `80.7`), case-insensitively.
+pub fn collect_files(paths: &[PathBuf], filters: &[String]) -> Result<Vec<PathBuf>, SstError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let io = |source| SstError::Io {
+                path: p.clone(),
+                source,
+            };
+            let mut found = Vec::new();
+            for entry in std::fs::read_dir(p).map_err(io)? {
+                let path = entry.map_err(io)?.path();
+                if path.is_file() && is_test_file(&path) {
+                    found.push(path);
+                }
+            }
+            found.sort();
+            out.extend(found);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(SstError::Io {
+                path: p.clone(),
+                source: std::io::ErrorKind::NotFound.into(),
+            });
+        }
+    }
+    if !filters.is_empty() {
+        out.retain(|p| {
+            let form = file_form(p).to_ascii_uppercase();
+            filters
+                .iter()
+                .map(|f| f.to_ascii_uppercase())
+                .any(|f| form == f || form.starts_with(&format!("{f}.")))
+        });
+    }
+    Ok(out)
+}
+
+thread_local! {
+    /// Where the last panic on this thread happened, recorded by the hook [`quiet_panics`] sets.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Replaces the panic hook with one that prints nothing and remembers the panic's location, so a
+/// run over thousands of failing tests is not buried in backtraces; [`run_test`] reports it.
+pub fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        LAST_PANIC.with(|p| *p.borrow_mut() = at);
+    }));
+}
+
+/// A caught panic's message, with its location when [`quiet_panics`] recorded it.
+pub(super) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into());
+    match LAST_PANIC.with(|p| p.borrow_mut().take()) {
+        Some(at) => format!("{msg} (at {at})"),
+        None => msg,
+    }
+}
