@@ -18,7 +18,10 @@ use std::path::PathBuf;
 
 pub use metadata::{FormInfo, Metadata};
 pub use run::{check, prepare, run_test, set_reg16, Mismatch, Outcome, RunRules, TestBus};
-pub use suite::{collect_files, quiet_panics, run_file, FileReport, RunOptions, TestFailure};
+pub use suite::{
+    collect_files, file_form, quiet_panics, run_file, FileReport, RunOptions, Skip, TestFailure,
+    SKIPPED_STATUSES,
+};
 
 /// The 16-bit register file of a test, in the MOO order (bit i of `present` = register i).
 pub const REG_NAMES: [&str; 14] = [

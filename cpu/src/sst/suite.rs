@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
-use super::{load_file, run_test, Chip, Metadata, Outcome, RunRules, SstError};
+use super::{load_file, run_test, Chip, Exception, Metadata, Outcome, RunRules, SstError};
 use crate::CpuModel;
 
 /// Opcode-form statuses not run unless asked: `prefix` forms have no tests of their own,
@@ -31,7 +31,17 @@ pub struct TestFailure {
     /// The opcode form (e.g. `F6.7`) and its metadata status.
     pub form: String,
     pub status: String,
+    /// The exception the chip took, when the recording says (286 data).
+    pub exception: Option<Exception>,
     pub outcome: Outcome,
+}
+
+/// Tests not run for one reason: a metadata status (with the forms it hit) or `revoked`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Skip {
+    pub reason: String,
+    pub forms: Vec<String>,
+    pub count: usize,
 }
 
 /// The tally of one file.
@@ -40,8 +50,7 @@ pub struct FileReport {
     pub path: PathBuf,
     pub passed: usize,
     pub failures: Vec<TestFailure>,
-    /// Tests not run, by reason (`undefined form 8F.1`, `revoked`), with counts.
-    pub skipped: Vec<(String, usize)>,
+    pub skipped: Vec<Skip>,
 }
 
 impl FileReport {
@@ -49,12 +58,23 @@ impl FileReport {
         self.failures.len()
     }
     pub fn skipped_count(&self) -> usize {
-        self.skipped.iter().map(|(_, n)| n).sum()
+        self.skipped.iter().map(|s| s.count).sum()
     }
-    fn skip(&mut self, why: String) {
-        match self.skipped.iter_mut().find(|(w, _)| *w == why) {
-            Some((_, n)) => *n += 1,
-            None => self.skipped.push((why, 1)),
+    fn skip(&mut self, reason: &str, form: &str) {
+        let i = match self.skipped.iter().position(|s| s.reason == reason) {
+            Some(i) => i,
+            None => {
+                self.skipped.push(Skip {
+                    reason: reason.to_owned(),
+                    ..Skip::default()
+                });
+                self.skipped.len() - 1
+            }
+        };
+        let s = &mut self.skipped[i];
+        s.count += 1;
+        if let Err(at) = s.forms.binary_search_by(|f| f.as_str().cmp(form)) {
+            s.forms.insert(at, form.to_owned());
         }
     }
 }
@@ -95,11 +115,11 @@ pub fn run_file(path: &Path, meta: &Metadata, opts: &RunOptions) -> Result<FileR
     for test in file.tests.iter().take(opts.limit.unwrap_or(usize::MAX)) {
         let form = meta.form(&test.bytes, file.chip, &form_of_file);
         if meta.is_revoked(test.hash.as_deref()) {
-            report.skip("revoked".into());
+            report.skip("revoked", &form.form);
             continue;
         }
         if !opts.all_forms && SKIPPED_STATUSES.contains(&form.status.as_str()) {
-            report.skip(format!("{} form {}", form.status, form.form));
+            report.skip(&form.status, &form.form);
             continue;
         }
         let rules = RunRules {
@@ -115,6 +135,7 @@ pub fn run_file(path: &Path, meta: &Metadata, opts: &RunOptions) -> Result<FileR
                 hash: test.hash.clone(),
                 form: form.form,
                 status: form.status,
+                exception: test.exception,
                 outcome,
             }),
         }

@@ -85,9 +85,9 @@ pub fn run(args: SstArgs) -> anyhow::Result<()> {
             let why: Vec<_> = report
                 .skipped
                 .iter()
-                .map(|(w, n)| format!("{n} {w}"))
+                .map(|s| format!("{} {}: {}", s.count, s.reason, s.forms.join(" ")))
                 .collect();
-            line += &format!("  (skipped: {})", why.join(", "));
+            line += &format!("  (skipped {})", why.join("; "));
         }
         println!("{line}");
         if args.verbose {
@@ -118,6 +118,9 @@ fn display_name(path: &Path) -> String {
     )
 }
 
+/// Mismatches shown per failing test; a CPU that ran away can leave hundreds of stray writes.
+const MAX_SHOWN: usize = 12;
+
 fn print_failures(report: &sst::FileReport) {
     for f in &report.failures {
         let hash = f
@@ -125,10 +128,25 @@ fn print_failures(report: &sst::FileReport) {
             .as_deref()
             .map(|h| format!(" [{h}]"))
             .unwrap_or_default();
-        println!("  #{} {} ({} {}){hash}", f.index, f.name, f.form, f.status);
+        let exc = f
+            .exception
+            .map(|e| format!(", recorded exception {}", e.number))
+            .unwrap_or_default();
+        println!(
+            "  #{} {} ({} {}{exc}){hash}",
+            f.index, f.name, f.form, f.status
+        );
         match &f.outcome {
             Outcome::Panicked(msg) => println!("      panicked: {msg}"),
-            Outcome::Fail(mismatches) => mismatches.iter().for_each(|m| println!("      {m}")),
+            Outcome::Fail(mismatches) => {
+                mismatches
+                    .iter()
+                    .take(MAX_SHOWN)
+                    .for_each(|m| println!("      {m}"));
+                if mismatches.len() > MAX_SHOWN {
+                    println!("      ... and {} more", mismatches.len() - MAX_SHOWN);
+                }
+            }
             Outcome::Pass => {}
         }
     }
