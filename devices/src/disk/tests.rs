@@ -388,3 +388,28 @@ fn mutated_state_is_harmless() {
     let loaded = crate::testing::fuzz_restore(&no_hd, &saved, &ports, 400);
     assert!(loaded > 20, "{loaded}");
 }
+
+#[test]
+fn controller_starts_in_reset_until_dor_bit_2() {
+    let mut disk = Disk::new([true, false], None);
+    let mut bus = TestBus::new(4096);
+    disk.start(&mut bus);
+    assert_eq!(bus.inb(&mut disk, 0x3F4), 0x00, "held in reset at power-on");
+    bus.outb(&mut disk, 0x3F5, 0x10);
+    bus.outb(&mut disk, 0x3F2, 0x0C);
+    assert!(bus.levels[6], "leaving reset interrupts");
+    assert_eq!(bus.inb(&mut disk, 0x3F4), 0x80);
+    command(&mut disk, &mut bus, &[0x08]);
+    assert_eq!(results(&mut disk, &mut bus), [0xC0, 0]);
+    // A DSR software reset interrupts again.
+    for _ in 0..3 {
+        command(&mut disk, &mut bus, &[0x08]);
+        results(&mut disk, &mut bus);
+    }
+    assert!(!bus.levels[6]);
+    bus.outb(&mut disk, 0x3F4, 0x80);
+    assert!(bus.levels[6]);
+    // DOR bit 3 clear gates IRQ6 off.
+    bus.outb(&mut disk, 0x3F2, 0x04);
+    assert!(!bus.levels[6]);
+}

@@ -89,10 +89,12 @@ impl Fdc {
     pub fn new(present: [bool; 2]) -> Self {
         Fdc {
             drives: [Drive::new(present[0]), Drive::new(present[1])],
-            dor: DOR_NRESET | DOR_DMA_IRQ,
+            // A hardware reset clears the DOR: the controller stays in reset until the BIOS
+            // sets bit 2.
+            dor: 0,
             tdr: 0,
             rate: geometry::RATE_250K,
-            phase: Phase::Command,
+            phase: Phase::Reset,
             command: Vec::new(),
             result: VecDeque::new(),
             pio: Vec::new(),
