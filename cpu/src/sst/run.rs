@@ -347,14 +347,16 @@ pub fn check(cpu: &Cpu, bus: &TestBus, test: &TestCase, rules: &RunRules) -> Vec
 /// Runs one test on a fresh CPU. A panic inside the CPU is caught and reported as
 /// [`Outcome::Panicked`], so one broken instruction does not stop a run.
 pub fn run_test(test: &TestCase, rules: &RunRules) -> Outcome {
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let (mut cpu, mut bus) = prepare(test, rules);
-        let unfinished = execute(&mut cpu, &mut bus, rules.chip);
-        unfinished
-            .into_iter()
-            .chain(check(&cpu, &bus, test, rules))
-            .collect::<Vec<_>>()
-    }));
+    let result = super::suite::inside_test(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let (mut cpu, mut bus) = prepare(test, rules);
+            let unfinished = execute(&mut cpu, &mut bus, rules.chip);
+            unfinished
+                .into_iter()
+                .chain(check(&cpu, &bus, test, rules))
+                .collect::<Vec<_>>()
+        }))
+    });
     match result {
         Ok(m) if m.is_empty() => Outcome::Pass,
         Ok(m) => Outcome::Fail(m),

@@ -1,7 +1,8 @@
 //! Running whole files: which tests run (metadata status, revocations, limit), and the tally.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 use super::{load_file, run_test, Chip, Exception, Metadata, Outcome, RunRules, SstError};
 use crate::CpuModel;
@@ -196,19 +197,37 @@ pub fn collect_files(paths: &[PathBuf], filters: &[String]) -> Result<Vec<PathBu
 }
 
 thread_local! {
-    /// Where the last panic on this thread happened, recorded by the hook [`quiet_panics`] sets.
+    /// Where the last panic inside [`run_test`] on this thread happened (see [`quiet_panics`]).
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Whether this thread is inside [`run_test`], whose panics are caught and reported.
+    static IN_TEST: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Replaces the panic hook with one that prints nothing and remembers the panic's location, so a
-/// run over thousands of failing tests is not buried in backtraces; [`run_test`] reports it.
+/// Makes panics inside [`run_test`] silent (their location is kept for the report), so a run
+/// over thousands of failing tests is not buried in messages. Other panics print as before.
 pub fn quiet_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let at = info
-            .location()
-            .map(|l| format!("{}:{}", l.file(), l.line()));
-        LAST_PANIC.with(|p| *p.borrow_mut() = at);
-    }));
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_TEST.get() {
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()));
+                LAST_PANIC.with(|p| *p.borrow_mut() = at);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f`, a test on the CPU, with its panics counted as inside a test.
+pub(super) fn inside_test<T>(f: impl FnOnce() -> T) -> T {
+    IN_TEST.set(true);
+    let out = f();
+    IN_TEST.set(false);
+    out
 }
 
 /// A caught panic's message, with its location when [`quiet_panics`] recorded it.
