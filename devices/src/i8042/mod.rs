@@ -65,6 +65,8 @@ pub struct Controller {
     kbd: Ps2Keyboard,
     #[serde(skip)]
     published_status: Option<u8>,
+    #[serde(skip)]
+    published_92: Option<u8>,
 }
 
 pub struct KeyboardController {
@@ -96,6 +98,7 @@ impl KeyboardController {
                 next_delivery: 0,
                 kbd: Ps2Keyboard::new(),
                 published_status: None,
+                published_92: None,
             },
         }
     }
@@ -198,6 +201,11 @@ impl KeyboardController {
         if self.c.published_status != Some(status) {
             self.c.published_status = Some(status);
             bus.publish(0x64, Published::Static(status as u32), false);
+        }
+        let port92 = self.port92();
+        if self.c.published_92 != Some(port92) {
+            self.c.published_92 = Some(port92);
+            bus.publish(0x92, Published::Static(port92 as u32), false);
         }
         // A wake-up only for a keyboard byte held back by the byte gap; one held back by a
         // disabled interface waits for the interface to be enabled.
@@ -325,6 +333,11 @@ impl KeyboardController {
         self.settle(bus);
     }
 
+    /// Port 92h: bit 0 as last written, bit 1 the A20 gate.
+    fn port92(&self) -> u8 {
+        self.c.port92 & 1 | (self.a20() as u8) << 1
+    }
+
     fn write_port92(&mut self, value: u8, bus: &mut dyn DeviceBus) {
         let before = self.a20();
         let was_reset = self.c.port92 & 1 != 0;
@@ -336,13 +349,14 @@ impl KeyboardController {
         if value & 1 != 0 && !was_reset {
             bus.request_reset();
         }
+        self.settle(bus);
     }
 
     fn read_byte(&mut self, port: u16, bus: &mut dyn DeviceBus) -> u8 {
         match port {
             0x60 => self.read_data(bus),
             0x64 => self.status(),
-            0x92 => self.c.port92 & 1 | (self.a20() as u8) << 1,
+            0x92 => self.port92(),
             _ => 0xFF,
         }
     }

@@ -64,6 +64,7 @@ fn a20_through_output_port_and_port92() {
     bus.outb(&mut kc, 0x92, 0x02);
     assert_eq!(bus.a20, Some(true));
     assert_eq!(bus.inb(&mut kc, 0x92), 0x02);
+    assert_eq!(bus.published_value(0x92), Some(0x02));
     assert_eq!(bus.resets, 1, "D1 with bit 0 clear reset the CPU");
 }
 

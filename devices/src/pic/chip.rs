@@ -23,6 +23,8 @@ pub struct Chip {
     pub elcr: u8,
     /// Bits of ELCR that exist on this chip.
     pub elcr_mask: u8,
+    /// The master chip (its ICW3 lists slave inputs; a slave's is its identity).
+    pub master: bool,
     pub vector_base: u8,
     /// The IR with the lowest priority; the one after it has the highest.
     pub lowest_priority: u8,
@@ -40,7 +42,7 @@ pub struct Chip {
 }
 
 impl Chip {
-    pub fn new(elcr_mask: u8) -> Self {
+    pub fn new(elcr_mask: u8, master: bool) -> Self {
         Chip {
             irr: 0,
             isr: 0,
@@ -48,6 +50,7 @@ impl Chip {
             lines: 0,
             elcr: 0,
             elcr_mask,
+            master,
             vector_base: 0,
             lowest_priority: 7,
             init: InitStep::Ready,
@@ -101,7 +104,8 @@ impl Chip {
             let bit = 1u8 << irq;
             // A request comes before the in-service check only where SFNM lets a slave
             // interrupt its own in-service cascade level.
-            let nested = self.special_fully_nested && !self.single && self.icw3 & bit != 0;
+            let nested =
+                self.special_fully_nested && self.master && !self.single && self.icw3 & bit != 0;
             if nested && requests & bit != 0 {
                 return Some(irq);
             }

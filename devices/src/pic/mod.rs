@@ -33,7 +33,7 @@ impl PicPair {
     pub fn new() -> Self {
         // IRQ 0, 1, 2, 8 and 13 are always edge-triggered on the PC, so ELCR cannot set them.
         let mut pair = PicPair {
-            chips: [Chip::new(0xF8), Chip::new(0xDE)],
+            chips: [Chip::new(0xF8, true), Chip::new(0xDE, false)],
             intr: false,
         };
         pair.update();

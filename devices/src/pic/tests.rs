@@ -209,3 +209,29 @@ fn mutated_state_is_harmless() {
         "mutations that still decode get exercised ({loaded})"
     );
 }
+
+#[test]
+fn special_fully_nested_lets_the_slave_interrupt_itself() {
+    let mut pic = PicPair::new();
+    // Master with SFNM (ICW4 = 11h), slave as usual.
+    for (port, value) in [
+        (0x20, 0x11),
+        (0x21, 0x08),
+        (0x21, 0x04),
+        (0x21, 0x11),
+        (0xA0, 0x11),
+        (0xA1, 0x70),
+        (0xA1, 0x02),
+        (0xA1, 0x01),
+    ] {
+        pic.write_port(port, value);
+    }
+    pic.write_port(0x21, 0);
+    pic.write_port(0xA1, 0);
+    pic.pulse(12);
+    assert_eq!(pic.ack(), 0x74);
+    // IR2 is in service on the master, yet a higher-priority slave request gets through.
+    pic.pulse(9);
+    assert!(pic.intr_pending());
+    assert_eq!(pic.ack(), 0x71);
+}
