@@ -60,7 +60,9 @@ const PROGRAM: &[u8] = &[
 ];
 
 fn main() {
-    let mut bus = RamBus { ram: vec![0; 1 << 20] };
+    let mut bus = RamBus {
+        ram: vec![0; 1 << 20],
+    };
     let base = 0x1_0000usize;
     bus.ram[base..base + PROGRAM.len()].copy_from_slice(PROGRAM);
     let mut cpu = Cpu::new(CpuModel::I686);
@@ -70,15 +72,25 @@ fn main() {
     let cpu_ns = || {
         // Time this thread spent on a CPU: the machine is shared, wall time is not the measure.
         let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-        s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
+        s.split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
     };
-    let budget: u64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(200_000_000);
+    let budget: u64 = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200_000_000);
     let t = Instant::now();
     let c0 = cpu_ns();
     let exit = cpu.run(&mut bus, budget);
     let cpu_secs = (cpu_ns() - c0) as f64 / 1e9;
     let secs = t.elapsed().as_secs_f64();
-    assert!((cpu.eip as usize) < PROGRAM.len(), "the loop ran away: EIP {:#x}", cpu.eip);
+    assert!(
+        (cpu.eip as usize) < PROGRAM.len(),
+        "the loop ran away: EIP {:#x}",
+        cpu.eip
+    );
     println!(
         "{exit:?}: {budget} instructions, {secs:.3} s wall, {cpu_secs:.3} s on CPU = {:.1} MIPS (CPU time)",
         budget as f64 / cpu_secs / 1e6

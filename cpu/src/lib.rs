@@ -11,6 +11,7 @@
 
 pub mod bus;
 mod cache;
+mod decode;
 mod exec;
 mod flags;
 mod mem;

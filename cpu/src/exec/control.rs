@@ -99,6 +99,11 @@ impl Cpu {
     /// LOOPNE / LOOPE / LOOP / JCXZ (0xE0–0xE3); the counter is CX or ECX by address size.
     pub(crate) fn loop_op<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let rel = self.fetch8(bus) as i8 as u32;
+        self.loop_rel(op, rel)
+    }
+
+    /// LOOPxx/JCXZ with its displacement already fetched (`op` 0xE0–0xE3).
+    pub(crate) fn loop_rel(&mut self, op: u8, rel: u32) -> R<()> {
         let m = self.amask();
         let cx = self.gpr[1] & m;
         let take = if op == 0xE3 {

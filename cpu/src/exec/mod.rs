@@ -4,10 +4,13 @@
 mod alu;
 mod control;
 mod ext;
+mod fast;
 mod moves;
 mod shift;
 mod string;
 
+use crate::cache::CodeCache;
+use crate::decode::{decode, Kind};
 use crate::flags::{Size, IF, TF};
 use crate::mem::Loc;
 use crate::state::{vector, Cpu, Exit, Fault, Prefixes, Rep, SegReg, R};
@@ -42,7 +45,7 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
     cpu.start_eip = cpu.eip;
     cpu.pfx = Prefixes::default();
     cpu.tsc = cpu.tsc.wrapping_add(1);
-    match exec_one(cpu, bus) {
+    match exec_cached(cpu, bus) {
         Ok(()) => {}
         Err(Fault::Exception(v)) => {
             // A fault restarts the instruction: undo the stack pointer and point at the start.
@@ -85,6 +88,33 @@ fn deliver_or_escalate<B: Bus>(cpu: &mut Cpu, bus: &mut B, v: u8) -> Option<Exit
     }
     cpu.halted = true;
     Some(Exit::Shutdown)
+}
+
+/// Runs the instruction at CS:EIP from the decoded-instruction cache, decoding it first if it is
+/// not there; forms the cache does not keep run from their bytes.
+#[inline]
+fn exec_cached<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
+    // An instruction that may wrap around the end of a 16-bit code segment is not cached.
+    if cpu.eip > 0xFFF0 && cpu.ip_mask() == 0xFFFF {
+        return exec_one(cpu, bus);
+    }
+    let phys = cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
+    if !CodeCache::cacheable(phys) {
+        return exec_one(cpu, bus);
+    }
+    let insn = match cpu.cache.get(phys) {
+        Some(i) => *i,
+        None => {
+            let i = decode(bus, phys, &cpu.quirks).unwrap_or_default();
+            cpu.cache.put(phys, i.len.max(1) as u32, i);
+            i
+        }
+    };
+    if insn.kind == Kind::Slow {
+        exec_one(cpu, bus)
+    } else {
+        cpu.exec_decoded(bus, &insn)
+    }
 }
 
 fn exec_one<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
