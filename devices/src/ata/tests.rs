@@ -260,3 +260,80 @@ fn status_read_through_publication_clears_irq() {
     disk.read_notify(0x1F7, IoWidth::Byte, &mut bus);
     assert!(!bus.levels[14]);
 }
+
+#[test]
+fn verify_seek_features_and_power() {
+    let (mut disk, mut bus) = setup();
+    for (port, v) in [
+        (0x1F2, 4),
+        (0x1F3, 0x10),
+        (0x1F4, 0),
+        (0x1F5, 0),
+        (0x1F6, 0xE0),
+        (0x1F7, 0x40),
+    ] {
+        bus.outb(&mut disk, port, v);
+    }
+    assert!(bus.levels[14]);
+    assert_eq!(bus.inb(&mut disk, 0x1F7), 0x50, "no data phase");
+    assert_eq!(
+        bus.inb(&mut disk, 0x1F3),
+        0x13,
+        "address of the last sector verified"
+    );
+    bus.outb(&mut disk, 0x1F6, 0xE1); // LBA 0x1000013: past the end
+    bus.outb(&mut disk, 0x1F7, 0x70);
+    assert_eq!(
+        (bus.inb(&mut disk, 0x1F7), bus.inb(&mut disk, 0x1F1)),
+        (0x51, 0x10)
+    );
+    bus.outb(&mut disk, 0x1F1, 0x03);
+    bus.outb(&mut disk, 0x1F2, 0x0C); // PIO mode 4
+    bus.outb(&mut disk, 0x1F7, 0xEF);
+    assert_eq!(bus.inb(&mut disk, 0x1F7), 0x50);
+    bus.outb(&mut disk, 0x1F2, 0x42); // UDMA mode 2: not supported
+    bus.outb(&mut disk, 0x1F7, 0xEF);
+    assert_eq!(
+        (bus.inb(&mut disk, 0x1F7), bus.inb(&mut disk, 0x1F1)),
+        (0x51, 0x04)
+    );
+    bus.outb(&mut disk, 0x1F7, 0xE5);
+    assert_eq!(bus.inb(&mut disk, 0x1F2), 0xFF, "active");
+    bus.outb(&mut disk, 0x1F7, 0x00); // NOP aborts
+    assert_eq!(bus.inb(&mut disk, 0x1F1), 0x04);
+}
+
+#[test]
+fn read_sectors_count_zero_is_256() {
+    let (mut disk, mut bus) = setup();
+    for (port, v) in [
+        (0x1F2, 0),
+        (0x1F3, 0),
+        (0x1F4, 0),
+        (0x1F5, 0),
+        (0x1F6, 0xE0),
+        (0x1F7, 0x20),
+    ] {
+        bus.outb(&mut disk, port, v);
+    }
+    // One REP INSW over all 256 sectors.
+    assert_eq!(
+        disk.io_read_block(0x1F0, IoWidth::Word, 0, 256 * 256, false, &mut bus),
+        256 * 256
+    );
+    assert_eq!(&bus.ram[255 * 512..255 * 512 + 4], &255u32.to_le_bytes());
+    assert_eq!(bus.inb(&mut disk, 0x1F7), 0x50);
+}
+
+#[test]
+fn insw_past_the_data_reads_the_floating_bus() {
+    let (mut disk, mut bus) = setup();
+    for (port, v) in [(0x1F2, 1), (0x1F3, 0), (0x1F6, 0xE0), (0x1F7, 0x20)] {
+        bus.outb(&mut disk, port, v);
+    }
+    assert_eq!(
+        disk.io_read_block(0x1F0, IoWidth::Dword, 0x100, 130, false, &mut bus),
+        130
+    );
+    assert_eq!(&bus.ram[0x100 + 512..0x100 + 520], &[0xFF; 8]);
+}

@@ -122,3 +122,22 @@ fn overrun_when_the_buffer_fills() {
     assert_eq!(bytes.len(), QUEUE_LIMIT);
     assert_eq!(*bytes.last().unwrap(), 0x00);
 }
+
+#[test]
+fn pause_and_print_screen_sequences() {
+    let mut kbd = Ps2Keyboard::new();
+    kbd.key_event(ScanCode::extended(0x45), true, 0);
+    kbd.key_event(ScanCode::extended(0x45), false, 0);
+    assert_eq!(
+        drain(&mut kbd),
+        [0xE1, 0x14, 0x77, 0xE1, 0xF0, 0x14, 0xF0, 0x77],
+        "Pause has no break code"
+    );
+    assert_eq!(kbd.next_repeat(), None, "Pause does not repeat");
+    kbd.key_event(ScanCode::extended(0x37), true, 0);
+    kbd.key_event(ScanCode::extended(0x37), false, 0);
+    assert_eq!(
+        drain(&mut kbd),
+        [0xE0, 0x12, 0xE0, 0x7C, 0xE0, 0xF0, 0x7C, 0xE0, 0xF0, 0x12]
+    );
+}

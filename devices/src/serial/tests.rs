@@ -186,3 +186,15 @@ fn mutated_state_is_harmless() {
     let loaded = crate::testing::fuzz_restore(&|| Box::new(Serial::new()), &saved, &ports, 400);
     assert!(loaded > 50, "{loaded}");
 }
+
+#[test]
+fn modem_status_interrupt_has_the_lowest_priority() {
+    let (mut s, mut bus) = setup();
+    bus.outb(&mut s, COM1 + 1, 0x0A); // THRE and modem status
+    bus.outb(&mut s, COM1 + 4, 0x18); // loopback + OUT2: modem lines change
+    assert_eq!(bus.inb(&mut s, COM1 + 2), 0x02, "THRE before modem status");
+    assert_eq!(bus.inb(&mut s, COM1 + 2), 0x00, "then modem status");
+    // CTS and DSR fell (RTS and DTR are off), DCD stays up through OUT2.
+    assert_eq!(bus.inb(&mut s, COM1 + 6), 0x83);
+    assert_eq!(bus.inb(&mut s, COM1 + 2), 0x01);
+}
