@@ -82,11 +82,16 @@ pub fn render(regs: &Registers, vram: &[u8], blink: Blink, out: &mut Picture) {
     };
 
     let colour256 = !text && (attr.colour256() || regs.gc.shift256());
-    let palette: Vec<u32> = if colour256 {
-        (0..=255).map(|i| regs.dac.rgb(i)).collect()
-    } else {
-        (0..16).map(|i| regs.dac.rgb(attr.dac_index(i))).collect()
-    };
+    // DAC colours by dot value: 8-bit indices in 256-colour modes, else 4-bit colours through
+    // the attribute palette. A full table lets a u8 index it without bounds checks.
+    let mut palette = [0u32; 256];
+    for (i, p) in palette.iter_mut().enumerate() {
+        *p = if colour256 {
+            regs.dac.rgb(i as u8)
+        } else {
+            regs.dac.rgb(attr.dac_index(i as u8 & 0x0F))
+        };
+    }
     // Horizontal panning, in dots.
     let pel = attr.pel_panning();
     let pan = if text && char_dots == 9 {
@@ -123,9 +128,15 @@ pub fn render(regs: &Registers, vram: &[u8], blink: Blink, out: &mut Picture) {
             None => graphics::line(regs, vram, &line, chars + 1, colour256, &mut dots),
         }
         let row = &mut out.pixels[(y * out.width) as usize..((y + 1) * out.width) as usize];
-        for (x, px) in row.iter_mut().enumerate() {
-            let dot = dots[x / repeat as usize + line_pan as usize];
-            *px = palette[dot as usize];
+        let visible = &dots[line_pan as usize..];
+        if repeat == 2 {
+            for (pair, &dot) in row.chunks_exact_mut(2).zip(visible) {
+                pair.fill(palette[dot as usize]);
+            }
+        } else {
+            for (px, &dot) in row.iter_mut().zip(visible) {
+                *px = palette[dot as usize];
+            }
         }
         if double && !repeat_line {
             repeat_line = true;
