@@ -5,6 +5,7 @@
 use cloister_shared::framebuffer::{FramebufferError, FramebufferWriter};
 use cloister_shared::DeviceBus;
 
+use super::memory::VRAM_SIZE;
 use super::render::{render, Blink, Picture, Registers};
 use super::timing::{BLINK_HALF_NS, CURSOR_HALF_NS};
 use super::Vga;
@@ -12,6 +13,12 @@ use super::Vga;
 /// Region indexes in the manifest.
 pub const VRAM_REGION: usize = 0;
 pub const FRAMEBUFFER_REGION: usize = 1;
+
+/// Video memory, if the host gave a region of the size the manifest asked for (a smaller one
+/// would make every access a bounds question; the device then acts as if it had none).
+pub fn vram(bus: &mut dyn DeviceBus) -> Option<&mut [u8]> {
+    bus.region(VRAM_REGION).filter(|r| r.len() >= VRAM_SIZE)
+}
 
 /// What the region shows, to find the rows that changed. Not saved: after a restart the first
 /// frame rewrites everything.
@@ -82,7 +89,7 @@ impl Vga {
             attr: &self.state.attr,
             dac: &self.state.dac,
         };
-        let Some(vram) = bus.region(VRAM_REGION) else {
+        let Some(vram) = vram(bus) else {
             return Ok(());
         };
         let mut next = std::mem::take(&mut self.screen.next);

@@ -33,7 +33,7 @@ use cloister_shared::{
     DeviceBus, DeviceManifest, IoWidth, MemWindow, PortDevice, PortRange, Published, StateError,
 };
 
-use display::{Screen, VRAM_REGION};
+use display::Screen;
 use memory::{Access, VRAM_SIZE};
 use ports::{FIRST_PORT, PORT_COUNT};
 use state::VgaState;
@@ -107,7 +107,7 @@ impl Vga {
         let Some(offset) = self.access().window_offset(addr) else {
             return 0xFF;
         };
-        let Some(vram) = bus.region(VRAM_REGION) else {
+        let Some(vram) = display::vram(bus) else {
             return 0xFF;
         };
         let mut latches = self.state.latches;
@@ -127,7 +127,7 @@ impl Vga {
         let Some(offset) = self.access().window_offset(addr) else {
             return;
         };
-        let Some(vram) = bus.region(VRAM_REGION) else {
+        let Some(vram) = display::vram(bus) else {
             return;
         };
         self.access().write(vram, self.state.latches, offset, value);
