@@ -206,6 +206,22 @@ fn save_and_restore_carry_registers_but_not_memory() {
         Vga::new().restore(&saved[..saved.len() / 2]).is_err(),
         "truncated state refused"
     );
+    let mut bad = crate::vga::state::VgaState::default();
+    bad.dac.write_step = 5;
+    assert!(
+        Vga::new().restore(&bad.encode()).is_err(),
+        "impossible DAC step refused"
+    );
+}
+
+#[test]
+fn a_video_memory_region_of_the_wrong_size_is_not_used() {
+    let mut rig = Rig::new();
+    rig.bus.vram = vec![0; 1000];
+    rig.set_mode(&MODE_13);
+    rig.poke(0xA0000 + 5000, 1);
+    assert_eq!(rig.peek(0xA0000 + 5000), 0xFF);
+    rig.advance(100_000_000); // renders nothing, panics nowhere
 }
 
 #[test]
