@@ -55,10 +55,9 @@ impl VgaState {
             Some((&STATE_VERSION, rest)) => {
                 let state: VgaState = postcard::from_bytes(rest)
                     .map_err(|e| StateError::Malformed(format!("VGA state: {e}")))?;
-                if state.dac.colours.len() != 768 {
-                    return Err(StateError::Malformed(
-                        "VGA state: DAC is not 256 colours".into(),
-                    ));
+                let dac = &state.dac;
+                if dac.colours.len() != 768 || dac.write_step > 2 || dac.read_step > 2 {
+                    return Err(StateError::Malformed("VGA state: bad DAC".into()));
                 }
                 Ok(state)
             }
