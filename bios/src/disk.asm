@@ -201,9 +201,17 @@ fdc_wait_irq:
         push eax
         push ebx
         push ecx
+        mov ecx, 40
+        jmp fdc_wait_irq_n
+; same with a ~0.5 s timeout
+fdc_wait_irq_short:
+        push eax
+        push ebx
+        push ecx
+        mov ecx, 9
+fdc_wait_irq_n:
         call read_ticks
         mov ebx, eax
-        mov ecx, 40
 .l:     cli
         test byte [0x3E], 0x80
         jnz .ok
@@ -418,7 +426,8 @@ fd_seek:
         pop ax
         ret
 
-; fd_read_id: AL = drive; CF=1 on error
+; fd_read_id: AL = drive; CF=1 on error; 40:8Fh bit 0 set when the
+; controller answered (interrupt and result phase) at least once
 fd_read_id:
         push ax
         push cx
@@ -427,8 +436,9 @@ fd_read_id:
         call fdc_out
         mov al, ah
         call fdc_out
-        call fdc_wait_irq
+        call fdc_wait_irq_short
         jc .x
+        or byte [0x8F], 0x01
         call fd_results
         jc .x
         test byte [0x42], 0xC0
@@ -467,6 +477,7 @@ fd_establish:
         mov dl, al
         call fd_recal
         jc .fail
+        and byte [0x8F], 0xFE
         mov si, fd_rates
 .try:   mov al, [cs:si]
         cmp al, 0xFF
@@ -492,12 +503,29 @@ fd_establish:
         mov [0x8B], al
         clc
         jmp .x
-.fail:  stc
+.fail:  test byte [0x8F], 0x01
+        jnz .nomed
+        ; the controller never answered READ ID: assume the drive's native
+        ; data rate and let the transfers decide
+        mov al, bl
+        call fd_drive_type
+        movzx si, al
+        mov al, [cs:fd_native_rate + si]
+        mov dx, 0x3F7
+        out dx, al
+        mov [0x8B], al
+        shl al, 6
+        or al, 0x17
+        mov [0x90 + bx], al
+        clc
+        jmp .x
+.nomed: stc
 .x:     pop dx
         pop cx
         pop bx
         pop ax
         ret
+fd_native_rate: db 0, 2, 0, 2, 0, 3, 3, 0
 fd_rates: db 0, 2, 1, 3, 0xFF          ; 500, 250, 300, 1000 kbit/s
 
 ; fd_dma: EAX = linear address, CX = byte count - 1, BL = DMA mode

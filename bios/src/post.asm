@@ -241,6 +241,8 @@ vector_table:
         dw int1a_handler
         db 0x1E
         dw diskette_param_table
+        db 0x40
+        dw int13_handler
         db 0x1F
         dw font8x8 + 128*8
         db 0x43

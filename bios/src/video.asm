@@ -347,10 +347,12 @@ vid_set_mode:
         xor ax, ax
         mov es, ax
         mov ax, font8x8
+        cmp byte [cs:si+VM_TYPE], VT_MTEXT
+        jbe .f2                 ; text modes: 8x8 (CGA graphics font)
         cmp byte [cs:si+VM_CHEIGHT], 14
         jne .f1
         mov ax, font8x14
-.f1:    cmp byte [cs:si+VM_MODE], 0x12
+.f1:    cmp byte [cs:si+VM_CHEIGHT], 16
         jne .f2
         mov ax, font8x16
 .f2:    mov [es:0x43*4], ax

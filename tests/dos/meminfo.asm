@@ -99,11 +99,90 @@ start:
         call putdec
         mov si, s_bytes
         call puts
+        ; ---- A20 (INT 15h 2402h/2401h/2403h) and block move (87h)
+        mov ax, 0x2403
+        int 0x15
+        mov [a20sup], bx
+        mov ax, 0x2401
+        int 0x15
+        mov ax, 0x2402
+        int 0x15
+        mov [a20st], al
+        mov si, s_a20
+        call puts
+        mov al, [a20st]
+        call puthex8
+        mov si, s_a20b
+        call puts
+        mov ax, [a20sup]
+        call puthex16
+        call crlf
+        ; pattern -> 1 MiB + 64 KiB -> back into buf2, compare
+        mov di, mbuf1
+        mov cx, 512
+        mov al, 0x5A
+.pf:    stosb
+        add al, 13
+        loop .pf
+        mov ax, ds
+        movzx eax, ax
+        shl eax, 4
+        add eax, mbuf1
+        mov [gdt_src+2], ax
+        shr eax, 16
+        mov [gdt_src+4], al
+        mov [gdt_src+7], ah
+        mov dword [gdt_dst+2], 0x110000 & 0xFFFFFF
+        mov byte [gdt_dst+5], 0x93
+        mov byte [gdt_dst+7], 0
+        mov byte [gdt_src+5], 0x93
+        push ds
+        pop es
+        mov si, gdt
+        mov cx, 256
+        mov ah, 0x87
+        int 0x15
+        jc .mvfail
+        ; and back
+        mov ax, ds
+        movzx eax, ax
+        shl eax, 4
+        add eax, mbuf2
+        mov [gdt_dst+2], ax
+        shr eax, 16
+        mov [gdt_dst+4], al
+        mov [gdt_dst+7], ah
+        mov dword [gdt_src+2], 0x110000 & 0xFFFFFF
+        mov byte [gdt_src+5], 0x93
+        mov byte [gdt_src+7], 0
+        mov byte [gdt_dst+5], 0x93
+        mov si, gdt
+        mov cx, 256
+        mov ah, 0x87
+        int 0x15
+        jc .mvfail
+        mov si, mbuf1
+        mov di, mbuf2
+        mov cx, 512
+        repe cmpsb
+        jne .mvfail
+        mov byte [moved], 1
+        mov si, s_move
+        call puts
+        jmp .mvdone
+.mvfail:
+        mov si, s_movef
+        call puts
+.mvdone:
         ; pass if E820 gave entries and usable >= 640K
         cmp word [count], 3
         jb .f
         cmp ebp, 0x9F000
         jb .f
+        cmp byte [moved], 1
+        jne .f
+        cmp byte [a20st], 1
+        jne .f
         clc
         jmp .r
 .f:     stc
@@ -125,4 +204,20 @@ s_dos:   db "Largest free DOS block:   ", 0
 s_bytes: db " bytes", 13, 10, 0
 s_name:  db "MEMINFO", 0
 count:   dw 0
+a20sup:  dw 0
+a20st:   db 0
+moved:   db 0
+s_a20:   db "A20 (INT 15h 2402h after 2401h): ", 0
+s_a20b:  db ", 2403h support bits ", 0
+s_move:  db "INT 15h AH=87h block move to 1 MiB+64 KiB and back: OK", 13, 10, 0
+s_movef: db "INT 15h AH=87h block move: FAILED", 13, 10, 0
+align 8
+gdt:     times 16 db 0
+gdt_src: dw 0xFFFF, 0
+         db 0, 0x93, 0, 0
+gdt_dst: dw 0xFFFF, 0
+         db 0, 0x93, 0, 0
+         times 16 db 0
+mbuf1:   times 512 db 0
+mbuf2:   times 512 db 0
 e820buf: times 24 db 0
