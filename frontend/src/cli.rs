@@ -94,9 +94,43 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub control: Option<PathBuf>,
 
+    /// Floppy image for drive A: (160K, 180K, 320K, 360K, 720K, 1.2M, 1.44M or 2.88M; the
+    /// drive type follows the size). The guest's writes reach the file.
+    #[arg(long, value_name = "IMG")]
+    pub fda: Option<PathBuf>,
+
+    /// Floppy image for drive B:.
+    #[arg(long, value_name = "IMG")]
+    pub fdb: Option<PathBuf>,
+
+    /// Hard disk image for drive C: (raw, a whole number of sectors). The guest's writes reach
+    /// the file.
+    #[arg(long, value_name = "IMG")]
+    pub hda: Option<PathBuf>,
+
+    /// Boot from the floppy (a) or the hard disk (c). Default: a, or c when only --hda is given.
+    #[arg(long, value_parser = ["a", "c"])]
+    pub boot: Option<String>,
+
     /// Where the COM1 serial port goes: `stdio`, `file:PATH` or `none`.
     #[arg(long, value_name = "stdio|file:PATH|none", default_value = "none")]
     pub serial: String,
+
+    /// Type into the guest after it starts: plain text on a US layout with escapes (\r Enter, \t,
+    /// \b, \e Esc) and commands in braces: {wait:TEXT} waits until TEXT is on the screen,
+    /// {sleep:MS} pauses, {F1}..{F12}, {up}, {down}, {left}, {right}, {home}, {end}, {pgup},
+    /// {pgdn}, {ins}, {del}, {esc}, {ctrl-alt-del}.
+    #[arg(long, value_name = "SCRIPT")]
+    pub keys: Option<String>,
+
+    /// End the run with status 0 as soon as TEXT is on the text screen or comes out of the
+    /// serial port.
+    #[arg(long, value_name = "TEXT")]
+    pub until: Option<String>,
+
+    /// When the machine ends, write its text screen to FILE (code page 437 as UTF-8).
+    #[arg(long, value_name = "FILE")]
+    pub screen_text_on_exit: Option<PathBuf>,
 
     /// Attach the probe, a device for testing and measuring the data plane (ports 300h–307h,
     /// IRQ 5).

@@ -88,8 +88,8 @@ pub struct DeviceFds {
     pub guest_ram: Option<i32>,
     /// The device's extra regions (VGA memory, framebuffer), in manifest order.
     pub regions: Vec<i32>,
-    /// Device-specific files (disk images), in the order its config names them.
-    pub files: Vec<i32>,
+    /// Device-specific files (disk images), by role (`fda`, `hda`, ...).
+    pub files: Vec<(String, i32)>,
     /// Where host output (bytes a UART sends) goes.
     pub output: Option<i32>,
 }
@@ -144,6 +144,11 @@ pub struct CpuSetup {
 pub enum ToCpu {
     Status,
     Quit,
+    /// Host input for a device running inline, by name.
+    Input {
+        device: String,
+        input: HostInput,
+    },
 }
 
 /// Counters of one device's traffic, as the CPU saw it.

@@ -72,7 +72,7 @@ fn build(setup: CpuSetup, control: std::os::unix::net::UnixStream) -> anyhow::Re
                     .fds
                     .files
                     .iter()
-                    .map(|&fd| take_fd(fd).map(std::fs::File::from))
+                    .map(|(role, fd)| take_fd(*fd).map(|f| (role.clone(), std::fs::File::from(f))))
                     .collect::<anyhow::Result<Vec<_>>>()?;
                 let regions = inline
                     .fds
@@ -86,11 +86,18 @@ fn build(setup: CpuSetup, control: std::os::unix::net::UnixStream) -> anyhow::Re
                     .manifest
                     .guest_ram
                     .then(|| GuestRam::new(ram.clone()));
+                let output = inline
+                    .fds
+                    .output
+                    .map(take_fd)
+                    .transpose()?
+                    .map(std::fs::File::from);
                 Link::Inline {
                     device,
                     deadline: u64::MAX,
                     regions,
                     ram,
+                    output,
                 }
             }
             (None, None) => bail!("device `{name}` has neither a ring nor an inline setup"),

@@ -38,7 +38,7 @@ pub fn main() -> anyhow::Result<i32> {
             .fds
             .files
             .iter()
-            .map(|&fd| take_fd(fd).map(std::fs::File::from))
+            .map(|(role, fd)| take_fd(*fd).map(|f| (role.clone(), std::fs::File::from(f))))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let output = setup
             .fds

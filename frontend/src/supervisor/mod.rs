@@ -1,8 +1,11 @@
 //! The supervisor: creates guest RAM and the device regions, starts the CPU process and one
 //! process per device, and ends them all cleanly when the machine ends.
 
+mod automation;
+mod builtin;
 mod children;
 pub mod control_socket;
+mod keys;
 mod plan;
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -38,12 +41,23 @@ struct Machine {
     device_regions: Vec<(String, Arc<SharedRegion>)>,
     signals: SignalFd,
     control: ControlSocket,
+    /// The VGA framebuffer region (screen text for --until and --screen-text-on-exit).
+    framebuffer: Option<Arc<SharedRegion>>,
+    /// The serial port's output (pipe) and where it goes on to.
+    serial_tap: (std::fs::File, Option<std::fs::File>),
+    automation: automation::Automation,
+    /// Whether the keyboard runs inline (keys then go through the CPU process).
+    inline: bool,
     /// ctl clients waiting for the CPU's status report.
     waiting_status: Vec<std::os::unix::net::UnixStream>,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<i32> {
-    let plan = plan::plan(&args)?;
+    let keys = match &args.keys {
+        Some(script) => keys::parse(script)?,
+        None => Vec::new(),
+    };
+    let mut plan = plan::plan(&args)?;
     // Block the signals we handle so they queue on the signalfd; children unblock them.
     let mut mask = SigSet::empty();
     for s in [Signal::SIGCHLD, Signal::SIGINT, Signal::SIGTERM] {
@@ -68,6 +82,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         signals,
         control,
         waiting_status: Vec::new(),
+        framebuffer: None,
+        serial_tap: plan.serial_tap,
+        automation: automation::Automation::new(keys, args.until.clone()),
+        inline: args.isolation == Isolation::Inline,
     };
     let config_bytes = postcard::to_stdvec(&plan.config)?;
 
@@ -77,14 +95,27 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         vec![(dup(ram.fd())?, 10), (dup(m.machine_region.fd())?, 11)];
     let mut next_cpu_fd = 20;
     let mut cpu_devices = Vec::new();
-    for dev in plan.devices {
-        let extra: Vec<SharedRegion> = dev
-            .manifest
-            .regions
-            .iter()
-            .enumerate()
-            .map(|(i, &size)| SharedRegion::create(&format!("cloister-{}-{i}", dev.kind), size))
-            .collect::<Result<_, _>>()?;
+    let mut regions_by_kind = std::collections::HashMap::new();
+    for dev in std::mem::take(&mut plan.devices) {
+        // A device's extra regions are its own, or borrowed from the device that writes them
+        // (the display reads the VGA's framebuffer).
+        let extra: Vec<Arc<SharedRegion>> = match &dev.borrows {
+            Some((owner, index)) => vec![regions_by_kind
+                .get(owner)
+                .and_then(|r: &Vec<Arc<SharedRegion>>| r.get(*index))
+                .cloned()
+                .with_context(|| format!("device `{}` needs a region of `{owner}`", dev.kind))?],
+            None => dev
+                .manifest
+                .regions
+                .iter()
+                .enumerate()
+                .map(|(i, &size)| {
+                    SharedRegion::create(&format!("cloister-{}-{i}", dev.kind), size).map(Arc::new)
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        regions_by_kind.insert(dev.kind.clone(), extra.clone());
         match args.isolation {
             Isolation::Process => {
                 let region = Arc::new(SharedRegion::create(
@@ -109,9 +140,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                     fds.push((dup(r.fd())?, 13 + i as i32));
                     dfds.regions.push(13 + i as i32);
                 }
-                for (i, f) in dev.files.into_iter().enumerate() {
+                for (i, (role, f)) in dev.files.into_iter().enumerate() {
                     fds.push((OwnedFd::from(f), 30 + i as i32));
-                    dfds.files.push(30 + i as i32);
+                    dfds.files.push((role, 30 + i as i32));
                 }
                 if let Some(out) = dev.output {
                     fds.push((OwnedFd::from(out), 50));
@@ -163,9 +194,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                     dfds.regions.push(next_cpu_fd);
                     next_cpu_fd += 1;
                 }
-                for f in dev.files {
+                for (role, f) in dev.files {
                     cpu_fds.push((OwnedFd::from(f), next_cpu_fd));
-                    dfds.files.push(next_cpu_fd);
+                    dfds.files.push((role, next_cpu_fd));
                     next_cpu_fd += 1;
                 }
                 if let Some(out) = dev.output {
@@ -220,11 +251,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         },
     );
     drop(ram);
+    m.framebuffer = regions_by_kind.get("vga").and_then(|r| r.get(1)).cloned();
 
     let deadline = args
         .timeout
         .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     let status = m.serve(deadline);
+    if let Some(path) = &args.screen_text_on_exit {
+        let text = m.automation.screen_text(m.framebuffer.as_deref());
+        automation::write_screen_text(path, text)?;
+    }
     m.shutdown();
     status
 }
@@ -236,6 +272,32 @@ fn region_view(r: &SharedRegion) -> &DeviceRegion {
 }
 
 impl Machine {
+    /// Reaps children until `done` or `limit`; a device that ends is marked dead in its region.
+    fn reap_until(&mut self, done: impl Fn(&Machine) -> bool, limit: Duration) {
+        let give_up = Instant::now() + limit;
+        while !done(self) && Instant::now() < give_up {
+            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(2)),
+                Ok(status) => {
+                    if let Some(c) = status
+                        .pid()
+                        .and_then(|p| self.children.iter_mut().find(|c| c.pid == p))
+                    {
+                        c.ended = Some(describe(&status));
+                        if let Some(i) = c.device {
+                            let r = region_view(&self.device_regions[i].1);
+                            r.supervisor
+                                .peer_state
+                                .store(PeerState::Dead as u32, Release);
+                            wait::ring(&r.reply.seq);
+                        }
+                    }
+                }
+                Err(_) => break, // no children left
+            }
+        }
+    }
+
     fn machine_view(&self) -> &MachineRegion {
         // SAFETY: created with machine_region_size() bytes; MachineRegion is all atomics.
         unsafe { view(self.machine_region.as_ptr()) }
@@ -256,11 +318,18 @@ impl Machine {
                 }
                 None => PollTimeout::try_from(60_000).unwrap_or(PollTimeout::MAX),
             };
-            let (sig_ready, cpu_ready, ctl_ready) = {
+            // A script to type or text to wait for: look at the screen often.
+            let timeout = if self.automation.active() {
+                timeout.min(PollTimeout::try_from(10).unwrap_or(timeout))
+            } else {
+                timeout
+            };
+            let (sig_ready, cpu_ready, ctl_ready, serial_ready) = {
                 let mut fds = [
                     PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.children[0].control.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.control.listener.as_fd(), PollFlags::POLLIN),
+                    PollFd::new(self.serial_tap.0.as_fd(), PollFlags::POLLIN),
                 ];
                 match poll(&mut fds, timeout) {
                     Ok(_) => {}
@@ -268,8 +337,19 @@ impl Machine {
                     Err(e) => return Err(e).context("waiting for events"),
                 }
                 let ready = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
-                (ready(&fds[0]), ready(&fds[1]), ready(&fds[2]))
+                (
+                    ready(&fds[0]),
+                    ready(&fds[1]),
+                    ready(&fds[2]),
+                    ready(&fds[3]),
+                )
             };
+            if serial_ready && self.on_serial() {
+                return Ok(0);
+            }
+            if self.automation.active() && self.step_automation() {
+                return Ok(0);
+            }
             if sig_ready {
                 if let Some(status) = self.on_signals() {
                     return Ok(status);
@@ -321,6 +401,59 @@ impl Machine {
             return Some(1);
         }
         None
+    }
+
+    /// Passes serial output on; true if it holds the --until text.
+    fn on_serial(&mut self) -> bool {
+        use std::io::{Read, Write};
+        let mut buf = [0u8; 4096];
+        match self.serial_tap.0.read(&mut buf) {
+            Ok(n) if n > 0 => {
+                if let Some(sink) = self.serial_tap.1.as_mut() {
+                    let _ = sink.write_all(&buf[..n]);
+                    let _ = sink.flush();
+                }
+                self.automation.serial(&buf[..n])
+            }
+            _ => false,
+        }
+    }
+
+    /// Types what the key script says; true if the --until text is on the screen.
+    fn step_automation(&mut self) -> bool {
+        let mut events = Vec::new();
+        let found = self
+            .automation
+            .tick(self.framebuffer.as_deref(), |key, pressed| {
+                events.push((key, pressed))
+            });
+        for (key, pressed) in events {
+            let input = cloister_shared::HostInput::Key {
+                code: key.code,
+                extended: key.extended,
+                pressed,
+            };
+            if self.inline {
+                let _ = control::send(
+                    &mut self.children[0].control,
+                    &ToCpu::Input {
+                        device: "keyboard".into(),
+                        input,
+                    },
+                );
+                wait::ring(&self.machine_view().control);
+            } else if let Some(c) = self
+                .children
+                .iter_mut()
+                .find(|c| c.name == "keyboard" && c.ended.is_none())
+            {
+                let _ = control::send(&mut c.control, &ToDevice::Input(input));
+                if let Some(i) = c.device {
+                    wait::ring(&region_view(&self.device_regions[i].1).doorbell.control);
+                }
+            }
+        }
+        found
     }
 
     fn on_cpu_message(&mut self) -> Option<i32> {
@@ -395,37 +528,30 @@ impl Machine {
         }
     }
 
-    /// Asks every process to stop, waits a little, then kills what is left and reaps it all.
+    /// Stops the CPU first (so nothing waits on a device that is leaving), then the devices;
+    /// whatever does not stop in time is killed; everything is reaped.
     fn shutdown(&mut self) {
         let _ = control::send(&mut self.children[0].control, &ToCpu::Quit);
         wait::ring(&self.machine_view().control);
+        self.reap_until(|m| m.children[0].ended.is_some(), Duration::from_secs(1));
         for c in self.children.iter_mut().filter(|c| c.ended.is_none()) {
             if let Some(i) = c.device {
                 let _ = control::send(&mut c.control, &ToDevice::Quit);
                 wait::ring(&region_view(&self.device_regions[i].1).doorbell.control);
             }
         }
-        let give_up = Instant::now() + Duration::from_secs(2);
-        while self.children.iter().any(|c| c.ended.is_none()) {
-            if Instant::now() >= give_up {
-                for c in self.children.iter().filter(|c| c.ended.is_none()) {
-                    tracing::warn!("{} (pid {}) did not stop; killing it", c.name, c.pid);
-                    let _ = nix::sys::signal::kill(c.pid, Signal::SIGKILL);
-                }
-            }
-            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(5)),
-                Ok(status) => {
-                    if let Some(c) = status
-                        .pid()
-                        .and_then(|p| self.children.iter_mut().find(|c| c.pid == p))
-                    {
-                        c.ended = Some(describe(&status));
-                    }
-                }
-                Err(_) => break, // no children left
-            }
+        self.reap_until(
+            |m| m.children.iter().all(|c| c.ended.is_some()),
+            Duration::from_secs(2),
+        );
+        for c in self.children.iter().filter(|c| c.ended.is_none()) {
+            tracing::warn!("{} (pid {}) did not stop; killing it", c.name, c.pid);
+            let _ = nix::sys::signal::kill(c.pid, Signal::SIGKILL);
         }
+        self.reap_until(
+            |m| m.children.iter().all(|c| c.ended.is_some()),
+            Duration::from_secs(5),
+        );
         self.control.remove();
         let _ = self.signals.as_fd().as_raw_fd();
     }

@@ -226,6 +226,7 @@ impl Machine {
             self.instructions += SLICE;
             let now = now_ns();
             let next_timer = self.bus.ports.run_inline_timers(now);
+            self.bus.ports.drain_inline_output();
             self.bus.ports.poll_lines();
             if self.bus.apply_lines(&mut self.cpu) {
                 self.cpu.reset();
@@ -295,6 +296,9 @@ impl Machine {
                     if control::send(&mut self.control, &reply).is_err() {
                         return Some(Ended::Quit);
                     }
+                }
+                Ok(Some(ToCpu::Input { device, input })) => {
+                    self.bus.ports.host_input(&device, &input)
                 }
                 Ok(None) => return None,
                 Err(_) => return Some(Ended::Quit), // the supervisor is gone

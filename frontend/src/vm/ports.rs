@@ -22,6 +22,8 @@ pub enum Link {
         deadline: u64,
         regions: Vec<Arc<SharedRegion>>,
         ram: Option<GuestRam>,
+        /// Where its host output goes.
+        output: Option<std::fs::File>,
     },
 }
 
@@ -211,6 +213,7 @@ impl PortBus {
                 deadline,
                 regions,
                 ram,
+                ..
             } => {
                 dev.counters.reads += 1;
                 let mut bus = InlineBus {
@@ -266,6 +269,7 @@ impl PortBus {
                         deadline,
                         regions,
                         ram,
+                        ..
                     } => {
                         let mut bus = InlineBus {
                             pic,
@@ -311,6 +315,7 @@ impl PortBus {
                 deadline,
                 regions,
                 ram,
+                ..
             } => {
                 let mut bus = InlineBus {
                     pic,
@@ -357,6 +362,7 @@ impl PortBus {
                 deadline,
                 regions,
                 ram,
+                ..
             } => {
                 let mut bus = InlineBus {
                     pic,
@@ -385,6 +391,7 @@ impl PortBus {
                 deadline,
                 regions,
                 ram,
+                ..
             } => {
                 let mut bus = InlineBus {
                     pic,
@@ -482,6 +489,7 @@ impl PortBus {
                 deadline,
                 regions,
                 ram,
+                ..
             } = &mut dev.link
             {
                 if *deadline <= now {
@@ -502,6 +510,50 @@ impl PortBus {
         next
     }
 
+    /// Delivers host input (keys, serial bytes) to an inline device.
+    pub fn host_input(&mut self, name: &str, input: &cloister_shared::HostInput) {
+        for dev in self.devices.iter_mut().filter(|d| d.manifest.name == name) {
+            if let Link::Inline {
+                device,
+                deadline,
+                regions,
+                ram,
+                ..
+            } = &mut dev.link
+            {
+                let mut bus = InlineBus {
+                    pic: &mut self.pic,
+                    ram: ram.as_ref(),
+                    regions,
+                    deadline,
+                    lines: &mut self.lines,
+                    irq_mask: dev.irq_mask,
+                };
+                device.host_input(input, &mut bus);
+            }
+        }
+    }
+
+    /// Moves what inline devices produced for the host (serial bytes) to their outputs.
+    pub fn drain_inline_output(&mut self) {
+        let mut buf = Vec::new();
+        for dev in &mut self.devices {
+            if let Link::Inline {
+                device,
+                output: Some(out),
+                ..
+            } = &mut dev.link
+            {
+                device.take_host_output(&mut buf);
+                if !buf.is_empty() {
+                    use std::io::Write;
+                    let _ = out.write_all(&buf);
+                    buf.clear();
+                }
+            }
+        }
+    }
+
     /// Calls `start` on inline devices (device processes call it themselves).
     pub fn start_inline(&mut self) {
         for dev in &mut self.devices {
@@ -510,6 +562,7 @@ impl PortBus {
                 deadline,
                 regions,
                 ram,
+                ..
             } = &mut dev.link
             {
                 let mut bus = InlineBus {

@@ -1,0 +1,98 @@
+//! The display device for `--display none`: it serves no ports; it follows the VGA framebuffer
+//! in shared memory (its region 0 is the VGA device's framebuffer region), copying only the rows
+//! that changed, at the screen's refresh rate, so that a frame is always ready to show or
+//! capture. The window and terminal front ends build on the same reader.
+
+use cloister_shared::framebuffer::{FramebufferReader, FRAMEBUFFER_SIZE};
+use cloister_shared::{DeviceBus, DeviceManifest, PortDevice, StateError};
+
+/// How often the display looks for a new frame (70 Hz, the text modes' refresh rate).
+const PERIOD_NS: u64 = 1_000_000_000 / 70;
+
+pub struct HeadlessDisplay {
+    reader: FramebufferReader,
+    frames: u64,
+    rows_copied: u64,
+}
+
+impl Default for HeadlessDisplay {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HeadlessDisplay {
+    pub fn new() -> Self {
+        HeadlessDisplay {
+            reader: FramebufferReader::new(),
+            frames: 0,
+            rows_copied: 0,
+        }
+    }
+
+    pub fn manifest() -> DeviceManifest {
+        DeviceManifest {
+            name: "display".into(),
+            ports: vec![],
+            irqs: vec![],
+            mem_windows: vec![],
+            guest_ram: false,
+            regions: vec![FRAMEBUFFER_SIZE as u64],
+        }
+    }
+
+    /// New frames seen and pixel rows copied so far.
+    pub fn counters(&self) -> (u64, u64) {
+        (self.frames, self.rows_copied)
+    }
+
+    fn follow(&mut self, bus: &mut dyn DeviceBus) {
+        let Some(region) = bus.region(0) else { return };
+        match self.reader.update(region) {
+            Ok(Some(rows)) => {
+                self.frames += 1;
+                self.rows_copied += rows.len() as u64;
+            }
+            Ok(None) => {}
+            // Not yet written (the VGA device starts after us), or a writer that died mid-frame.
+            Err(e) => tracing::trace!("framebuffer not readable: {e}"),
+        }
+    }
+}
+
+impl PortDevice for HeadlessDisplay {
+    fn io_read(
+        &mut self,
+        _port: u16,
+        width: cloister_shared::IoWidth,
+        _bus: &mut dyn DeviceBus,
+    ) -> u32 {
+        width.mask()
+    }
+    fn io_write(
+        &mut self,
+        _port: u16,
+        _width: cloister_shared::IoWidth,
+        _value: u32,
+        _bus: &mut dyn DeviceBus,
+    ) {
+    }
+
+    fn start(&mut self, bus: &mut dyn DeviceBus) {
+        bus.request_timer(bus.now_ns() + PERIOD_NS);
+    }
+
+    fn timer(&mut self, now_ns: u64, bus: &mut dyn DeviceBus) {
+        self.follow(bus);
+        bus.request_timer(now_ns + PERIOD_NS);
+    }
+
+    fn save(&self) -> Vec<u8> {
+        // The frame itself lives in shared memory; a new display process re-reads it.
+        Vec::new()
+    }
+
+    fn restore(&mut self, _state: &[u8]) -> Result<(), StateError> {
+        Ok(())
+    }
+}

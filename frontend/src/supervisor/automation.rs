@@ -1,0 +1,128 @@
+//! Driving a machine from a script: `--keys`, `--until`, `--screen-text-on-exit`.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use cloister_shared::framebuffer::{FramebufferReader, TextScreen};
+use cloister_shared::sys::memfd::SharedRegion;
+
+use super::keys::{Key, Step};
+
+/// Time between key events: slow enough for a BIOS's 16-key buffer and a DOS that echoes.
+const KEY_GAP: Duration = Duration::from_millis(15);
+/// How much serial output is kept to look for `--until` text across reads.
+const SERIAL_TAIL: usize = 4096;
+
+pub struct Automation {
+    steps: VecDeque<Step>,
+    /// Keys pressed by the current chord, to release in reverse.
+    to_release: Vec<Key>,
+    next_at: Instant,
+    until: Option<String>,
+    serial_tail: Vec<u8>,
+    reader: FramebufferReader,
+    screen: Option<TextScreen>,
+}
+
+impl Automation {
+    pub fn new(steps: Vec<Step>, until: Option<String>) -> Self {
+        Automation {
+            steps: steps.into(),
+            to_release: Vec::new(),
+            next_at: Instant::now(),
+            until,
+            serial_tail: Vec::new(),
+            reader: FramebufferReader::new(),
+            screen: None,
+        }
+    }
+
+    /// Whether anything needs the supervisor to look in often.
+    pub fn active(&self) -> bool {
+        !self.steps.is_empty() || !self.to_release.is_empty() || self.until.is_some()
+    }
+
+    /// Brings the screen text up to date from the VGA framebuffer.
+    pub fn refresh_screen(&mut self, framebuffer: Option<&SharedRegion>) {
+        if let Some(fb) = framebuffer {
+            if let Ok(Some(_)) = self.reader.update(fb.bytes_mut()) {
+                self.screen = Some(self.reader.frame().text.clone());
+            }
+        }
+    }
+
+    /// The text screen as UTF-8, if the machine showed one.
+    pub fn screen_text(&mut self, framebuffer: Option<&SharedRegion>) -> Option<String> {
+        self.refresh_screen(framebuffer);
+        self.screen.as_ref().map(|s| s.to_utf8())
+    }
+
+    /// Feeds serial output; true if the `--until` text appeared in it.
+    pub fn serial(&mut self, bytes: &[u8]) -> bool {
+        self.serial_tail.extend_from_slice(bytes);
+        let found = self.until.as_ref().is_some_and(|u| {
+            self.serial_tail
+                .windows(u.len().max(1))
+                .any(|w| w == u.as_bytes())
+        });
+        if self.serial_tail.len() > SERIAL_TAIL {
+            self.serial_tail
+                .drain(..self.serial_tail.len() - SERIAL_TAIL);
+        }
+        found
+    }
+
+    fn on_screen(&self, text: &str) -> bool {
+        self.screen.as_ref().is_some_and(|s| s.contains(text))
+    }
+
+    /// Advances the script; `send` delivers one key event (key, pressed). True when the
+    /// `--until` text is on the screen.
+    pub fn tick(
+        &mut self,
+        framebuffer: Option<&SharedRegion>,
+        mut send: impl FnMut(Key, bool),
+    ) -> bool {
+        self.refresh_screen(framebuffer);
+        if self.until.as_ref().is_some_and(|u| self.on_screen(u)) {
+            return true;
+        }
+        while Instant::now() >= self.next_at {
+            if let Some(key) = self.to_release.pop() {
+                send(key, false);
+                self.next_at = Instant::now() + KEY_GAP;
+                continue;
+            }
+            match self.steps.front().cloned() {
+                None => break,
+                Some(Step::WaitText(t)) => {
+                    if !self.on_screen(&t) {
+                        break;
+                    }
+                    self.steps.pop_front();
+                }
+                Some(Step::SleepMs(ms)) => {
+                    self.steps.pop_front();
+                    self.next_at = Instant::now() + Duration::from_millis(ms);
+                }
+                Some(Step::Chord(keys)) => {
+                    self.steps.pop_front();
+                    for &k in &keys {
+                        send(k, true);
+                    }
+                    self.to_release = keys;
+                    self.next_at = Instant::now() + KEY_GAP;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Writes the screen text to `path` (code page 437 shown as UTF-8).
+pub fn write_screen_text(path: &PathBuf, text: Option<String>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::write(path, text.unwrap_or_default())
+        .with_context(|| format!("writing the screen text to {}", path.display()))
+}
