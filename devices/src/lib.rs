@@ -17,3 +17,4 @@ pub mod floppy;
 pub mod ata;
 pub mod disk;
 pub mod vga;
+pub mod display;
