@@ -34,6 +34,36 @@
 //! Row stamps let a reader copy only the rows changed since the frame it last copied, even when
 //! it skipped frames: a row needs copying when its stamp is newer than that frame's number. The
 //! numbers wrap; comparisons are by wrapping difference.
+//!
+//! # Use
+//!
+//! The VGA device writes a frame with [`FramebufferWriter`]; the display process polls with a
+//! [`FramebufferReader`] and copies the rows it reports changed; the supervisor takes a
+//! [`FramebufferReader::snapshot`] and searches its [`TextScreen`]. Over an in-process buffer:
+//!
+//! ```
+//! use std::sync::atomic::AtomicU32;
+//! use cloister_shared::framebuffer::*;
+//!
+//! let words: Vec<AtomicU32> = (0..FRAMEBUFFER_SIZE / 4).map(|_| AtomicU32::new(0)).collect();
+//! let mut writer = FramebufferWriter::from_words(&words)?;
+//! {
+//!     let mut frame = writer.begin_frame();
+//!     frame.set_geometry(2, 1, ScreenKind::Text)?;
+//!     frame.write_row(0, &[0xFF0000, 0x00FF00])?;
+//!     frame.set_text(2, 1, &[b'O' as u16 | 0x0700, b'K' as u16 | 0x0700])?;
+//! } // dropping the frame publishes it
+//!
+//! let mut reader = FramebufferReader::new();
+//! assert_eq!(reader.update_words(&words)?, Some(vec![0])); // row 0 changed
+//! assert_eq!(reader.frame().pixel(1, 0), Some(0x00FF00));
+//! assert_eq!(reader.update_words(&words)?, None); // nothing new since
+//! assert!(FramebufferReader::snapshot_words(&words)?.text.contains("OK"));
+//! # Ok::<(), FramebufferError>(())
+//! ```
+//!
+//! Across processes use [`FramebufferWriter::new`], [`FramebufferReader::update`] and
+//! [`FramebufferReader::snapshot`] over the mapped bytes (4-byte aligned; a mapping is).
 
 mod cp437;
 mod reader;

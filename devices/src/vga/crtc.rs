@@ -90,15 +90,12 @@ impl Crtc {
         self.regs[9] & 0x80 != 0
     }
 
-    /// Cursor start and end scan lines; `None` when disabled (cursor start bit 5).
+    /// Cursor start and end scan lines; `None` when disabled (cursor start bit 5) or when the
+    /// start is below the end (the VGA then shows no cursor).
     pub fn cursor_lines(&self) -> Option<(u32, u32)> {
-        if self.regs[0x0A] & 0x20 != 0 {
-            return None;
-        }
-        Some((
-            (self.regs[0x0A] & 0x1F) as u32,
-            (self.regs[0x0B] & 0x1F) as u32,
-        ))
+        let start = (self.regs[0x0A] & 0x1F) as u32;
+        let end = (self.regs[0x0B] & 0x1F) as u32;
+        (self.regs[0x0A] & 0x20 == 0 && start <= end).then_some((start, end))
     }
 
     pub fn start_address(&self) -> u32 {
