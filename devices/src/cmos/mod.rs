@@ -86,7 +86,8 @@ impl Cmos {
         }
     }
 
-    fn anchor(&mut self, now: u64) -> (i64, u64) {
+    /// Ties the power-on time to machine time `now`, unless already tied (or restored).
+    pub fn anchor(&mut self, now: u64) -> (i64, u64) {
         *self.base.get_or_insert((self.start_secs, now))
     }
 

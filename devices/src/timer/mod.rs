@@ -218,6 +218,8 @@ impl PortDevice for Timer {
 
     fn start(&mut self, bus: &mut dyn DeviceBus) {
         let now = bus.now_ns();
+        // The RTC starts counting from its configured time now, not at the first access.
+        self.cmos.anchor(now);
         // Reads of 40h–42h move flip-flops: never published.
         for port in [0x40, 0x41, 0x42, 0x43, 0x70] {
             bus.publish(port, Published::None, false);

@@ -173,3 +173,21 @@ fn mutated_state_is_harmless() {
     let loaded = crate::testing::fuzz_restore(&|| Box::new(timer()), &saved, &ports, 400);
     assert!(loaded > 50, "{loaded}");
 }
+
+#[test]
+fn rtc_counts_from_start_not_from_first_read() {
+    let mut t = Timer::new(&MachineConfig {
+        rtc_start_secs: Some(30),
+        ..MachineConfig::default()
+    });
+    let mut bus = TestBus::new(0);
+    bus.now = 5_000_000_000;
+    t.start(&mut bus);
+    bus.now += 2_000_000_000;
+    bus.outb(&mut t, 0x70, 0x00);
+    assert_eq!(
+        bus.inb(&mut t, 0x71),
+        0x32,
+        "00:00:32 two seconds after start"
+    );
+}
