@@ -2,7 +2,7 @@
 
 use cloister_shared::framebuffer::ScreenKind;
 
-use super::{rgb, Rig, MODE_03, MODE_07};
+use super::{rgb, Rig, MODE_01, MODE_03, MODE_07};
 use crate::vga::timing::{BLINK_HALF_NS, CURSOR_HALF_NS};
 
 const SEQ: u16 = 0x3C4;
@@ -206,4 +206,24 @@ fn monochrome_text_underlines_attribute_01_on_the_underline_scan_line() {
             "attribute 07h is not underlined"
         );
     }
+}
+
+#[test]
+fn forty_column_text_doubles_every_dot() {
+    let mut rig = Rig::new();
+    rig.set_mode(&MODE_01);
+    load_glyphs(&mut rig, &[(b'I', [0x80; 16])]);
+    rig.set_dac(0x07, [42, 42, 42]);
+    // Row 1, column 2: cells are 40 words apart.
+    rig.poke(0xB8000 + (40 + 2) * 2, b'I');
+    rig.poke(0xB8000 + (40 + 2) * 2 + 1, 0x07);
+    let frame = rig.frame();
+    assert_eq!((frame.width, frame.height), (720, 400));
+    assert_eq!((frame.text.cols, frame.text.rows), (40, 25));
+    assert_eq!(frame.text.line(1), "  I");
+    let grey = Some(rgb([42, 42, 42]));
+    let x = 2 * 18;
+    assert_eq!((frame.pixel(x, 20), frame.pixel(x + 1, 20)), (grey, grey));
+    assert_eq!(frame.pixel(x + 2, 20), Some(0));
+    assert_eq!(frame.pixel(x - 1, 20), Some(0));
 }
