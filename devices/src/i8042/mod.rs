@@ -406,6 +406,8 @@ impl PortDevice for KeyboardController {
     }
 
     fn start(&mut self, bus: &mut dyn DeviceBus) {
+        // The CPU's gate follows this device from the start (A20 is enabled at power-on).
+        bus.set_a20(self.a20());
         bus.publish(0x60, Published::None, false);
         self.c.published_status = None;
         self.settle(bus);

@@ -5,6 +5,7 @@ fn setup() -> (KeyboardController, TestBus) {
     let mut kc = KeyboardController::new();
     let mut bus = TestBus::new(0);
     kc.start(&mut bus);
+    assert_eq!(bus.a20, Some(true), "start tells the CPU the gate's state");
     (kc, bus)
 }
 
