@@ -113,7 +113,8 @@ pub fn render(regs: &Registers, vram: &[u8], blink: Blink, out: &mut Picture) {
     let (mut row_start, mut row_scan, mut repeat_line) = (crtc.start_address(), 0, false);
     let mut line_pan = pan;
     for y in 0..out.height {
-        if y == line_compare {
+        // The line compare line is the last of the top part; the next starts at address 0.
+        if y == line_compare.wrapping_add(1) {
             (row_start, row_scan, repeat_line) = (0, 0, false);
             if attr.pan_only_top() {
                 line_pan = 0;

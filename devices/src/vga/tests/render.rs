@@ -144,11 +144,15 @@ fn start_address_and_line_compare_split_the_screen() {
         Some(rgb([63, 0, 0])),
         "top starts at line 100"
     );
-    assert_eq!(frame.pixel(0, 239), Some(0));
     assert_eq!(
         frame.pixel(0, 240),
+        Some(0),
+        "line 240 is the top part's last"
+    );
+    assert_eq!(
+        frame.pixel(0, 241),
         Some(rgb([0, 63, 0])),
-        "split restarts at address 0"
+        "the split restarts at address 0"
     );
 }
 
