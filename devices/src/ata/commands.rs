@@ -17,9 +17,24 @@ impl Ata {
         self.irq = true;
     }
 
-    /// The task file's start address and count (0 means 256) for a sector command, if valid.
+    /// The task file's start address and count (0 means 256, or 65536 for a 48-bit command)
+    /// for a sector command, if the sectors are on the disk.
     pub(super) fn start(&self) -> Option<(u64, u32)> {
         let d = self.drive.as_ref()?;
+        if self.ext {
+            let h = &self.hob;
+            let lba = (h[4] as u64) << 40
+                | (h[3] as u64) << 32
+                | (h[2] as u64) << 24
+                | (self.cyl_hi as u64) << 16
+                | (self.cyl_lo as u64) << 8
+                | self.sector as u64;
+            let count = match (h[1] as u32) << 8 | self.count as u32 {
+                0 => 65_536,
+                n => n,
+            };
+            return (lba + count as u64 <= d.sectors).then_some((lba, count));
+        }
         let count = if self.count == 0 {
             256
         } else {
@@ -42,7 +57,14 @@ impl Ata {
 
     /// Leaves the address of `lba` in the task file, as after a transfer of that sector.
     pub(super) fn set_address(&mut self, lba: u64) {
-        if self.select & LBA != 0 {
+        if self.ext {
+            self.sector = lba as u8;
+            self.cyl_lo = (lba >> 8) as u8;
+            self.cyl_hi = (lba >> 16) as u8;
+            self.hob[2] = (lba >> 24) as u8;
+            self.hob[3] = (lba >> 32) as u8;
+            self.hob[4] = (lba >> 40) as u8;
+        } else if self.select & LBA != 0 {
             self.sector = lba as u8;
             self.cyl_lo = (lba >> 8) as u8;
             self.cyl_hi = (lba >> 16) as u8;
@@ -66,13 +88,26 @@ impl Ata {
         }
         self.irq = false;
         self.error = 0;
+        self.ext = matches!(cmd, 0x24 | 0x27 | 0x29 | 0x34 | 0x39 | 0x42);
         let multiple = self.drive.as_ref().map_or(0, |d| d.multiple) as u32;
         match cmd {
-            0x20 | 0x21 => self.begin_read(1),
-            0x30 | 0x31 => self.begin_write(1),
-            0xC4 if multiple > 0 => self.begin_read(multiple),
-            0xC5 if multiple > 0 => self.begin_write(multiple),
-            0x40 | 0x41 => match self.start() {
+            0x20 | 0x21 | 0x24 => self.begin_read(1),
+            0x30 | 0x31 | 0x34 => self.begin_write(1),
+            0xC4 | 0x29 if multiple > 0 => self.begin_read(multiple),
+            0xC5 | 0x39 if multiple > 0 => self.begin_write(multiple),
+            // READ NATIVE MAX ADDRESS (EXT): the last sector's address.
+            0xF8 | 0x27 => {
+                let last = self.drive.as_ref().map_or(0, |d| {
+                    if self.ext {
+                        d.sectors
+                    } else {
+                        d.lba28_sectors() as u64
+                    }
+                });
+                self.set_address(last.saturating_sub(1));
+                self.finish_ok();
+            }
+            0x40 | 0x41 | 0x42 => match self.start() {
                 Some((lba, count)) => {
                     self.set_address(lba + count as u64 - 1);
                     self.count = 0;
@@ -112,7 +147,7 @@ impl Ata {
                 self.signature();
                 self.irq = true;
             }
-            0xE7 => {
+            0xE7 | 0xEA => {
                 let flushed = self
                     .drive
                     .as_mut()
@@ -207,7 +242,9 @@ impl Ata {
             return self.abort(UNC);
         }
         self.set_address(next + n as u64 - 1);
-        self.count = self.count.wrapping_sub(n as u8);
+        if !self.ext {
+            self.count = self.count.wrapping_sub(n as u8);
+        }
         self.op = Op::Read {
             next: next + n as u64,
             left: left - n,
@@ -242,7 +279,9 @@ impl Ata {
             return self.abort(ABRT);
         }
         self.set_address(lba + n as u64 - 1);
-        self.count = self.count.wrapping_sub(n as u8);
+        if !self.ext {
+            self.count = self.count.wrapping_sub(n as u8);
+        }
         let left = left.saturating_sub(n);
         if left == 0 {
             return self.finish_ok();

@@ -1,4 +1,5 @@
-//! The IDENTIFY DEVICE data of an ATA-6 hard disk with PIO transfers and LBA28.
+//! The IDENTIFY DEVICE data of an ATA-6 hard disk with PIO transfers, LBA28 and 48-bit
+//! addresses.
 
 use super::drive::AtaDrive;
 
@@ -52,11 +53,14 @@ pub fn identify(d: &AtaDrive) -> Vec<u8> {
     w[68] = 120;
     w[80] = 0x007E; // ATA-1 to ATA-6
     w[82] = 0x0060; // look-ahead and write cache
-    w[83] = 0x5000; // FLUSH CACHE
+    w[83] = 0x7400; // FLUSH CACHE, FLUSH CACHE EXT, 48-bit addresses
     w[84] = 0x4000;
     w[85] = 0x0040 | (d.write_cache as u16) << 5;
-    w[86] = 0x1000;
+    w[86] = 0x3400;
     w[87] = 0x4000;
+    for (i, w) in w[100..104].iter_mut().enumerate() {
+        *w = (d.sectors >> (16 * i)) as u16;
+    }
     let mut bytes: Vec<u8> = w.iter().flat_map(|v| v.to_le_bytes()).collect();
     // Word 255: signature A5h and a checksum making all 512 bytes sum to zero.
     bytes[510] = 0xA5;

@@ -30,6 +30,7 @@ const UNC: u8 = 0x40;
 // Device control bits.
 const NIEN: u8 = 0x02;
 const SRST: u8 = 0x04;
+const HOB: u8 = 0x80;
 // Device/head bits.
 const DEV: u8 = 0x10;
 const LBA: u8 = 0x40;
@@ -62,6 +63,11 @@ pub struct Ata {
     sector: u8,
     cyl_lo: u8,
     cyl_hi: u8,
+    /// The previous values of features, count and LBA low/mid/high: the high-order bytes of
+    /// a 48-bit command, read back with the HOB bit of device control.
+    hob: [u8; 5],
+    /// The command in progress uses 48-bit addressing.
+    ext: bool,
     select: u8,
     status: u8,
     error: u8,
@@ -81,6 +87,8 @@ impl Ata {
             sector: 0,
             cyl_lo: 0,
             cyl_hi: 0,
+            hob: [0; 5],
+            ext: false,
             select: 0,
             status: 0,
             error: 0,
@@ -147,6 +155,7 @@ impl Ata {
         match port {
             0x1F0 => self.read_data(1)[0],
             0x1F1 => self.error,
+            0x1F2..=0x1F5 if self.control & HOB != 0 => self.hob[(port - 0x1F1) as usize],
             0x1F2 => self.count,
             0x1F3 => self.sector,
             0x1F4 => self.cyl_lo,
@@ -167,13 +176,22 @@ impl Ata {
     }
 
     pub fn write(&mut self, port: u16, value: u8) {
+        if (0x1F1..=0x1F7).contains(&port) {
+            // A write to the command block ends reading back the high-order bytes.
+            self.control &= !HOB;
+        }
+        // Each of these registers is a two-byte FIFO: the byte written before moves back.
+        let push = |hob: &mut u8, reg: &mut u8| {
+            *hob = *reg;
+            *reg = value;
+        };
         match port {
             0x1F0 => self.write_data(&[value]),
-            0x1F1 => self.features = value,
-            0x1F2 => self.count = value,
-            0x1F3 => self.sector = value,
-            0x1F4 => self.cyl_lo = value,
-            0x1F5 => self.cyl_hi = value,
+            0x1F1 => push(&mut self.hob[0], &mut self.features),
+            0x1F2 => push(&mut self.hob[1], &mut self.count),
+            0x1F3 => push(&mut self.hob[2], &mut self.sector),
+            0x1F4 => push(&mut self.hob[3], &mut self.cyl_lo),
+            0x1F5 => push(&mut self.hob[4], &mut self.cyl_hi),
             0x1F6 => self.select = value,
             0x1F7 => self.command(value),
             0x3F6 => self.device_control(value),

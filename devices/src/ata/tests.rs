@@ -337,3 +337,60 @@ fn insw_past_the_data_reads_the_floating_bus() {
     );
     assert_eq!(&bus.ram[0x100 + 512..0x100 + 520], &[0xFF; 8]);
 }
+
+#[test]
+fn lba48_read_with_high_order_bytes() {
+    let (mut disk, mut bus) = setup();
+    bus.outb(&mut disk, 0x1F7, 0xEC);
+    let id = read_sector_words(&mut disk, &mut bus);
+    assert_eq!(word(&id, 83) & 0x0400, 0x0400, "48-bit feature set");
+    assert_eq!(
+        word(&id, 100) as usize | (word(&id, 101) as usize) << 16,
+        SECTORS
+    );
+    // High-order bytes first (count 0, LBA 47:24 = 0), then the low-order ones.
+    for (port, v) in [
+        (0x1F2, 0),
+        (0x1F3, 0),
+        (0x1F4, 0),
+        (0x1F5, 0),
+        (0x1F2, 2),
+        (0x1F3, 0x21),
+        (0x1F4, 0x43),
+        (0x1F5, 0x00),
+    ] {
+        bus.outb(&mut disk, port, v);
+    }
+    bus.outb(&mut disk, 0x1F6, 0x40);
+    bus.outb(&mut disk, 0x1F7, 0x24);
+    assert_eq!(bus.inb(&mut disk, 0x1F7), 0x58);
+    assert_eq!(
+        disk.io_read_block(0x1F0, IoWidth::Word, 0x2000, 512, false, &mut bus),
+        512
+    );
+    assert_eq!(&bus.ram[0x2000..0x2004], &0x4321u32.to_le_bytes());
+    assert_eq!(&bus.ram[0x2200..0x2204], &0x4322u32.to_le_bytes());
+    assert_eq!(
+        bus.inb(&mut disk, 0x1F3),
+        0x22,
+        "address of the last sector"
+    );
+    bus.outb(&mut disk, 0x3F6, 0x80); // HOB: the high-order bytes
+    assert_eq!(bus.inb(&mut disk, 0x1F3), 0x00);
+    // A 48-bit count of 0 means 65536 sectors: past the end of this disk.
+    for (port, v) in [
+        (0x1F2, 0),
+        (0x1F2, 0),
+        (0x1F3, 0),
+        (0x1F3, 0),
+        (0x1F7, 0x24),
+    ] {
+        bus.outb(&mut disk, port, v);
+    }
+    assert_eq!(bus.inb(&mut disk, 0x1F1), 0x10);
+    bus.outb(&mut disk, 0x1F7, 0x27);
+    assert_eq!(
+        bus.inb(&mut disk, 0x1F3) as usize | (bus.inb(&mut disk, 0x1F4) as usize) << 8,
+        SECTORS - 1
+    );
+}
