@@ -148,7 +148,7 @@ impl DeviceBus for TestBus {
 pub struct XorShift(pub u32);
 
 impl XorShift {
-    pub fn next(&mut self) -> u32 {
+    pub fn next_u32(&mut self) -> u32 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 17;
@@ -173,13 +173,13 @@ pub fn fuzz_restore(
         let mut state = saved.to_vec();
         match round % 4 {
             // Truncated.
-            0 => state.truncate(1 + rng.next() as usize % state.len().max(1)),
+            0 => state.truncate(1 + rng.next_u32() as usize % state.len().max(1)),
             // A few bytes changed.
             _ => {
-                for _ in 0..1 + rng.next() % 3 {
-                    let i = 1 + rng.next() as usize % (state.len() - 1).max(1);
+                for _ in 0..1 + rng.next_u32() % 3 {
+                    let i = 1 + rng.next_u32() as usize % (state.len() - 1).max(1);
                     if i < state.len() {
-                        state[i] = rng.next() as u8;
+                        state[i] = rng.next_u32() as u8;
                     }
                 }
             }
@@ -192,11 +192,11 @@ pub fn fuzz_restore(
         let mut bus = TestBus::new(1 << 16);
         dev.start(&mut bus);
         for _ in 0..300 {
-            let r = rng.next();
+            let r = rng.next_u32();
             let port = ports[r as usize % ports.len()];
             let width = [IoWidth::Byte, IoWidth::Word, IoWidth::Dword][(r >> 8) as usize % 3];
             match (r >> 12) % 5 {
-                0 | 1 => dev.io_write(port, width, rng.next(), &mut bus),
+                0 | 1 => dev.io_write(port, width, rng.next_u32(), &mut bus),
                 2 => {
                     dev.io_read(port, width, &mut bus);
                 }
@@ -204,14 +204,14 @@ pub fn fuzz_restore(
                     dev.io_read_block(
                         port,
                         width,
-                        (rng.next() & 0x7FFF) as u64,
-                        rng.next() % 600,
+                        (rng.next_u32() & 0x7FFF) as u64,
+                        rng.next_u32() % 600,
                         false,
                         &mut bus,
                     );
                 }
                 _ => {
-                    bus.now += (rng.next() % 5_000_000) as u64;
+                    bus.now += (rng.next_u32() % 5_000_000) as u64;
                     let now = bus.now;
                     dev.timer(now, &mut bus);
                     dev.read_notify(port, width, &mut bus);

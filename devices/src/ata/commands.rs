@@ -107,7 +107,7 @@ impl Ata {
                 self.set_address(last.saturating_sub(1));
                 self.finish_ok();
             }
-            0x40 | 0x41 | 0x42 => match self.start() {
+            0x40..=0x42 => match self.start() {
                 Some((lba, count)) => {
                     self.set_address(lba + count as u64 - 1);
                     self.count = 0;
