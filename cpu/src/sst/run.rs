@@ -193,20 +193,12 @@ fn opcode_and_reg(bytes: &[u8]) -> Option<(u8, u8)> {
     Some((bytes[at], bytes.get(at + 1).map_or(0, |m| m >> 3 & 7)))
 }
 
-/// Where the FLAGS pushed by an exception sit, so their undefined bits can be masked. The 286
-/// data says so (EXCP); the 8086 data does not, so a divide error (D4, F6/F7 /6 /7 pushing
-/// FLAGS, CS, IP: SP down by 6) is recognised from the recorded final SP.
-fn pushed_flags_address(test: &TestCase, chip: Chip) -> Option<u32> {
-    if let Some(e) = test.exception {
-        return Some(e.flag_address);
-    }
-    let divides = matches!(
-        opcode_and_reg(&test.bytes),
-        Some((0xD4, _) | (0xF6 | 0xF7, 6 | 7))
-    );
-    if chip != Chip::I808x || !divides {
-        return None;
-    }
+/// Where the low and high byte of the FLAGS an exception pushed sit, so their undefined bits
+/// can be masked: SS:SP+4 after the exception pushed FLAGS, CS and IP. Taken from the final
+/// SS:SP rather than EXCP's flag address, which the 286 rig records word-aligned (one byte low
+/// when SP is odd). The 8086 data has no EXCP: there a divide error (D4, F6/F7 /6 /7) is
+/// recognised by SP dropping by 6.
+fn pushed_flags_bytes(test: &TestCase, chip: Chip) -> Option<(u32, u32)> {
     let reg = |i| {
         test.final_state
             .regs
@@ -215,7 +207,16 @@ fn pushed_flags_address(test: &TestCase, chip: Chip) -> Option<u32> {
             .unwrap_or(0)
     };
     let (sp0, sp, ss) = (test.initial.regs.get(8).unwrap_or(0), reg(8), reg(5));
-    (sp == sp0.wrapping_sub(6)).then(|| ((ss as u32) << 4) + sp.wrapping_add(4) as u32)
+    let divides = matches!(
+        opcode_and_reg(&test.bytes),
+        Some((0xD4, _) | (0xF6 | 0xF7, 6 | 7))
+    );
+    let raised = match chip {
+        Chip::I286 => test.exception.is_some(),
+        Chip::I808x => divides && sp == sp0.wrapping_sub(6),
+    };
+    let at = |off: u16| ((ss as u32) << 4) + sp.wrapping_add(off) as u32;
+    raised.then(|| (at(4), at(5)))
 }
 
 /// Runs the test's instruction: on the 286 until the HLT that follows it, on the 808x exactly
@@ -301,10 +302,10 @@ pub fn check(cpu: &Cpu, bus: &TestBus, test: &TestCase, rules: &RunRules) -> Vec
         }
     }
     // The FLAGS an exception pushed may hold undefined flags: mask that word like FLAGS.
-    let pushed = pushed_flags_address(test, rules.chip);
+    let pushed = pushed_flags_bytes(test, rules.chip);
     let flag_byte_mask = |addr: u32| match pushed {
-        Some(f) if addr == f & bus.addr_mask => rules.flags_mask as u8,
-        Some(f) if addr == f.wrapping_add(1) & bus.addr_mask => (rules.flags_mask >> 8) as u8,
+        Some((lo, _)) if addr == lo & bus.addr_mask => rules.flags_mask as u8,
+        Some((_, hi)) if addr == hi & bus.addr_mask => (rules.flags_mask >> 8) as u8,
         _ => 0xFF,
     };
     let mut listed = HashMap::with_capacity(fin.ram.len());
