@@ -12,6 +12,7 @@ bios_start:
 %include "post.asm"
 %include "util.asm"
 %include "video.asm"
+%include "cga.asm"
 %include "kbd.asm"
 %include "disk.asm"
 %include "ata.asm"

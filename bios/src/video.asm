@@ -295,8 +295,10 @@ vid_set_mode:
         jne .d1
         mov si, dac_mono64
 .d1:    cmp al, VT_PLANAR2
+        je .d1c
+        cmp al, VT_CGA
         jne .d2
-        mov si, dac_cga64
+.d1c:   mov si, dac_cga64
 .d2:    cmp al, VT_256
         jne .d3
         mov si, dac_256
@@ -370,7 +372,18 @@ vid_set_mode:
         mov cx, 0x4000
         rep stosw
         jmp .noclr
-.gclr:  mov ax, 0x0F02          ; all planes
+.gclr:  cmp al, VT_CGA
+        jne .gclr2
+        push es
+        mov ax, 0xB800
+        mov es, ax
+        xor di, di
+        xor ax, ax
+        mov cx, 0x2000
+        rep stosw
+        pop es
+        jmp .noclr
+.gclr2: mov ax, 0x0F02          ; all planes
         call seq_out
         push es
         mov ax, 0xA000
@@ -623,6 +636,9 @@ vid_get_mode:
 
 ; ---- AH=0Bh CGA palette: BH=0 -> border/background colour -----------------
 vid_cga_palette:
+        call vid_type
+        cmp al, VT_CGA
+        je cga_palette
         cmp byte [R_BH], 0
         jne .x
         mov ah, [R_BL]
@@ -748,7 +764,11 @@ scroll_copy_row:
         pop ds
         rep movsw
         jmp .x
-.gfx:   cmp al, VT_256
+.gfx:   cmp al, VT_CGA
+        jne .gfx2
+        call cga_copy_row
+        jmp .x
+.gfx2:  cmp al, VT_256
         jne .pl
         ; 256 colour: 8 lines of 320 bytes per char row
         mov ax, 0xA000
@@ -852,7 +872,11 @@ scroll_fill_row:                ; fill row DL
         mov al, ' '
         rep stosw
         jmp .x
-.gfx:   cmp al, VT_256
+.gfx:   cmp al, VT_CGA
+        jne .gfx2
+        call cga_fill_row
+        jmp .x
+.gfx2:  cmp al, VT_256
         jne .pl
         mov ax, 0xA000
         mov es, ax
@@ -983,7 +1007,11 @@ write_char_at:
         jmp .x
 .gfx:   cmp dl, [0x4A]
         jae .x
-        push bp
+        cmp cl, VT_CGA
+        jne .gfx2
+        call cga_char
+        jmp .x
+.gfx2:  push bp
         mov bp, [0x4A]          ; bytes per scan line (planar)
         mov ch, cl              ; CH = mode type
         movzx ax, al
@@ -1127,6 +1155,8 @@ vid_write_pixel:
         call vid_type
         cmp al, VT_MTEXT
         jbe .x
+        cmp al, VT_CGA
+        je cga_write_pixel
         mov cx, [R_CX]
         mov dx, [R_DX]
         mov bh, [R_BH]
@@ -1163,6 +1193,8 @@ vid_read_pixel:
         call vid_type
         cmp al, VT_MTEXT
         jbe .x
+        cmp al, VT_CGA
+        je cga_read_pixel
         mov cx, [R_CX]
         mov dx, [R_DX]
         mov bh, [R_BH]

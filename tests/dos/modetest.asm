@@ -18,6 +18,11 @@ start:
         mov bl, [cur]
         cmp bl, 0x0D
         jae .gfx
+        cmp bl, 0x04
+        jb .txt
+        cmp bl, 0x06
+        jbe .gfx
+.txt:
         ; text: write 'Z' attr 2Eh at (1,1), read back
         mov ah, 0x02
         xor bh, bh
@@ -46,11 +51,16 @@ start:
         xor ah, ah
         mov [rt], ax
         mov bx, 9
+        cmp byte [cur], 0x06
+        ja .gx
+        mov bx, 1               ; CGA modes keep the low 2 (1) bits
+.gx:
+        push bx
         ; and a character in graphics
         mov ax, 0x0E41
-        mov bx, 0x000C
+        mov bx, 0x000F
         int 0x10
-        mov bx, 9
+        pop bx
 .cmp:   mov [want], bx
         ; keep results, print later in mode 3
         pop si
@@ -216,7 +226,7 @@ wait_ticks:
         pop es
         ret
 
-modes:  db 0x00, 0x01, 0x02, 0x03, 0x07, 0x0D, 0x0E, 0x10, 0x11, 0x12, 0x13, 0xFF
+modes:  db 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0D, 0x0E, 0x10, 0x11, 0x12, 0x13, 0xFF
 s_mode: db "mode ", 0
 s_get:  db ": AH=0F -> ", 0
 s_rt:   db "  round trip ", 0
@@ -241,4 +251,4 @@ foff:   dw 0
 rt:     dw 0
 want:   dw 0
 outp:   dw results
-results: times 16*9 db 0
+results: times 20*9 db 0

@@ -14,7 +14,7 @@ trap 'rm -f "$img" "$ser"' EXIT
 out=$(python3 "$root/bios/tools/qemu-test.py" --fda "$fda" --hda "$img" --wait 8 \
     --extra "-serial file:$ser" \
     --cmd 'c:\n' --cmd 'meminfo\n' --cmd 'vgatest\n' --cmdwait 6 \
-    --cmd 'modetest\n' --cmd 'pittest\n' --cmd 'sertest\n' --cmd 'disktest\n' \
+    --cmd 'modetest\n' --cmd 'cgatest\n' --cmd 'pittest\n' --cmd 'sertest\n' --cmd 'disktest\n' \
     --cmd 'kbdtest\n' --cmd 'Cloister!\e')
 echo "$out" | sed -n '/---- debug port ----/,$p'
 echo "---- serial (COM1) ----"
@@ -23,4 +23,4 @@ echo
 fails=$(echo "$out" | sed -n '/---- debug port ----/,$p' | grep -c ': FAIL' || true)
 passes=$(echo "$out" | sed -n '/---- debug port ----/,$p' | grep -c ': PASS' || true)
 echo "PASS: $passes  FAIL: $fails"
-[ "$fails" -eq 0 ] && [ "$passes" -eq 7 ]
+[ "$fails" -eq 0 ] && [ "$passes" -eq 8 ]
