@@ -278,7 +278,8 @@ impl Fdc {
         if mt && head == 0 {
             n += eot as usize;
         }
-        n
+        // No track has more than 36 sectors: a transfer ends (in error) by then.
+        n.min(2 * 36)
     }
 
     pub(super) fn complete_pio_write(&mut self, dma: &mut Dma, bus: &mut dyn DeviceBus) {

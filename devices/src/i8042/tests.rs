@@ -226,3 +226,12 @@ fn mutated_state_is_harmless() {
     );
     assert!(loaded > 50, "{loaded}");
 }
+
+#[test]
+fn unread_replies_do_not_pile_up() {
+    let (mut kc, mut bus) = setup();
+    for _ in 0..10_000 {
+        bus.outb(&mut kc, 0x64, 0x20);
+    }
+    assert!(kc.save().len() < 256);
+}

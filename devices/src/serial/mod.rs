@@ -15,10 +15,11 @@ use cloister_shared::{
 
 use uart::{Uart, LCR_DLAB, LSR_ERRORS};
 
-/// Bytes kept for the host before the oldest are dropped.
-const OUTBOX_LIMIT: usize = 1 << 20;
+/// Bytes kept for the host (it drains them after every batch) before more are dropped; with
+/// the inbox, small enough for the saved state to fit the data plane's 128 KiB.
+const OUTBOX_LIMIT: usize = 1 << 16;
 /// Bytes from the host kept before more are refused.
-const INBOX_LIMIT: usize = 1 << 16;
+const INBOX_LIMIT: usize = 1 << 14;
 
 pub struct Serial {
     base: u16,

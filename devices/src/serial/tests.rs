@@ -198,3 +198,17 @@ fn modem_status_interrupt_has_the_lowest_priority() {
     assert_eq!(bus.inb(&mut s, COM1 + 6), 0x83);
     assert_eq!(bus.inb(&mut s, COM1 + 2), 0x01);
 }
+
+#[test]
+fn saved_state_stays_small_under_floods() {
+    let (mut s, mut bus) = setup();
+    let accepted = s.push_input(&vec![b'x'; 200_000], &mut bus);
+    assert_eq!(accepted, INBOX_LIMIT);
+    for _ in 0..100_000 {
+        bus.outb(&mut s, COM1, b'y');
+    }
+    assert!(
+        s.save().len() < 128 * 1024,
+        "fits the data plane's state slot"
+    );
+}
