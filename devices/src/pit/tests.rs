@@ -217,3 +217,62 @@ fn any_write_sequence_is_harmless() {
         pit.out2_published(t);
     }
 }
+
+#[test]
+fn mode1_one_shot_is_retriggered_by_the_gate() {
+    let mut pit = Pit::new();
+    pit.write(0x43, 0xB2, 0); // ch2, mode 1
+    pit.write(0x42, 50, 0);
+    pit.write(0x42, 0, 0);
+    assert!(pit.out(2, 10), "OUT high until triggered");
+    pit.set_gate2(true, 100);
+    assert!(!pit.out(2, 120));
+    pit.set_gate2(false, 130);
+    assert!(!pit.out(2, 140), "gate low does not stop mode 1");
+    pit.set_gate2(true, 140); // retrigger: 50 more ticks from here
+    assert!(!pit.out(2, 185));
+    assert!(pit.out(2, 190));
+}
+
+#[test]
+fn mode4_strobe_is_one_tick_low() {
+    let mut pit = Pit::new();
+    pit.write(0x43, 0x38, 0); // ch0, mode 4
+    pit.write(0x40, 10, 0);
+    pit.write(0x40, 0, 0);
+    assert!(pit.out(0, 9));
+    assert!(!pit.out(0, 10));
+    assert!(pit.out(0, 11));
+    assert_eq!(pit.channels[0].next_rising_edge(0), Some(11));
+    assert_eq!(
+        pit.channels[0].next_rising_edge(11),
+        None,
+        "one strobe only"
+    );
+}
+
+#[test]
+fn mode5_strobe_after_gate_trigger() {
+    let mut pit = Pit::new();
+    pit.write(0x43, 0xBA, 0); // ch2, mode 5
+    pit.write(0x42, 5, 0);
+    pit.write(0x42, 0, 0);
+    assert!(pit.out(2, 100), "nothing before a trigger");
+    pit.set_gate2(true, 200);
+    assert!(pit.out(2, 204));
+    assert!(!pit.out(2, 205));
+    assert!(pit.out(2, 206));
+}
+
+#[test]
+fn control_word_stops_counting_until_a_count() {
+    let mut pit = Pit::new();
+    pit.write(0x43, 0x34, 0);
+    pit.write(0x40, 100, 0);
+    pit.write(0x40, 0, 0);
+    pit.write(0x43, 0x34, 50);
+    assert_eq!(pit.channels[0].next_rising_edge(50), None);
+    assert!(pit.out(0, 60), "mode 2 OUT is high after the control word");
+    pit.write(0x43, 0xE2, 60); // read-back status of channel 0
+    assert_eq!(pit.read(0x40, 60) & 0x40, 0x40, "null count");
+}
