@@ -28,7 +28,7 @@ pub struct Metadata {
 }
 
 fn io(path: PathBuf) -> impl FnOnce(std::io::Error) -> SstError {
-    move |source| SstError::Io { path, source }
+    move |error| SstError::Io { path, error }
 }
 
 impl Metadata {

@@ -107,10 +107,10 @@ pub struct TestFile {
 /// Why a test file or metadata could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SstError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: offset {offset:#x}: {what}")]
     Malformed {
@@ -120,16 +120,16 @@ pub enum SstError {
     },
     #[error("{path}: JSON: {what}")]
     Json { path: PathBuf, what: String },
-    #[error("{path}: neither MOO nor JSON (starts with {magic:02x?})")]
-    UnknownFormat { path: PathBuf, magic: Vec<u8> },
+    #[error("{path}: neither MOO nor JSON (starts with {magic})")]
+    UnknownFormat { path: PathBuf, magic: String },
 }
 
 /// Reads and parses one test file, gzipped or not (detected by the magic bytes).
 pub fn load_file(path: &std::path::Path) -> Result<TestFile, SstError> {
     use std::io::Read;
-    let io = |source| SstError::Io {
+    let io = |error| SstError::Io {
         path: path.to_owned(),
-        source,
+        error,
     };
     let raw = std::fs::read(path).map_err(io)?;
     let data = if raw.starts_with(&[0x1F, 0x8B]) {
@@ -152,7 +152,12 @@ pub fn load_file(path: &std::path::Path) -> Result<TestFile, SstError> {
     } else {
         Err(SstError::UnknownFormat {
             path: path.to_owned(),
-            magic: data.iter().take(8).copied().collect(),
+            magic: data
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" "),
         })
     }
 }

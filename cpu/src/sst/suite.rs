@@ -162,9 +162,9 @@ pub fn collect_files(paths: &[PathBuf], filters: &[String]) -> Result<Vec<PathBu
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let io = |source| SstError::Io {
+            let io = |error| SstError::Io {
                 path: p.clone(),
-                source,
+                error,
             };
             let mut found = Vec::new();
             for entry in std::fs::read_dir(p).map_err(io)? {
@@ -180,7 +180,7 @@ pub fn collect_files(paths: &[PathBuf], filters: &[String]) -> Result<Vec<PathBu
         } else {
             return Err(SstError::Io {
                 path: p.clone(),
-                source: std::io::ErrorKind::NotFound.into(),
+                error: std::io::ErrorKind::NotFound.into(),
             });
         }
     }

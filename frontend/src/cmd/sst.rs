@@ -14,15 +14,21 @@ pub enum Model {
     I8086,
 }
 
-/// Runs CPU conformance tests (SingleStepTests MOO or JSON files, gzipped or not).
-///
-/// Each folder's metadata.json masks the flags an opcode leaves undefined and marks forms
-/// that are skipped (prefix, undefined, fpu; see --all-forms); revocation_list.txt excludes
-/// known-bad tests. Prints one line per file and a last line `N passed, M failed[, K skipped]`.
-///
-/// Exit status: 0 when every test that ran passed, 1 when any failed (or a file could not be
-/// read), 2 on bad arguments.
+/// How results are judged and what the exit status means; shown by `--help` (the one-line
+/// summary comes from the subcommand list in main.rs).
+const AFTER_HELP: &str = "\
+Each folder's metadata.json masks the flags an opcode form leaves undefined (in FLAGS and in the
+FLAGS an exception pushes) and marks the forms skipped unless --all-forms is given (prefix,
+undefined, fpu); its revocation_list.txt excludes known-bad tests. 286 recordings end at the HLT
+after the instruction and ignore the top four FLAGS bits; 8086 recordings run one instruction.
+
+Output: one line per file (`80.3.MOO.gz  498/500`), then `N passed, M failed[, K skipped]`.
+
+Exit status: 0 when every test that ran passed; 1 when any failed or a file could not be read;
+2 on bad arguments.";
+
 #[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct SstArgs {
     /// CPU model [default: 8086 for 8086/8088 recordings, i686 otherwise]
     #[arg(long, value_enum)]
