@@ -12,6 +12,13 @@
 //!
 //! Regions: 0 is video memory (256 KiB, the plane layout is in [`memory`]); 1 is the framebuffer
 //! ([`cloister_shared::framebuffer`]).
+//!
+//! The picture is rendered at the monitor's resolution (dots and scan lines as the CRTC and
+//! sequencer time them): 720x400 for 9-dot 80- and 40-column text, 640x400 for modes 13h, 0Dh
+//! and the CGA modes (pixels doubled), 640x480 for 12h. Choices where references or emulators
+//! differ: in 8-bit colour the pixel byte goes straight to the DAC (the 16 palette registers are
+//! bypassed); palette registers 0-Fh ignore writes while the palette address source bit is set;
+//! the split screen starts on the scan line after the line compare value.
 
 pub mod attribute;
 pub mod crtc;
