@@ -46,7 +46,22 @@ try_boot:
         jz .m
         mov si, msg_boot_hd
 .m:     call print_str
-        mov di, 3
+        ; skip devices that are not installed
+        push ds
+        push word BDA_SEG
+        pop ds
+        test dl, 0x80
+        jnz .hdp
+        test byte [0x10], 1
+        jmp .pres
+.hdp:   cmp byte [0x75], 0
+.pres:  pop ds
+        jnz .there
+        mov si, msg_boot_none
+        call print_str
+        popa
+        ret
+.there: mov di, 3
 .retry: xor ax, ax
         int 0x13
         mov ax, 0x0201
@@ -95,6 +110,7 @@ msg_boot_hd:    db "Booting from hard disk C: ... ", 0
 msg_boot_rderr: db "read error", 13, 10, 0
 msg_boot_nosig: db "not bootable", 13, 10, 0
 msg_boot_ok:    db "ok", 13, 10, 0
+msg_boot_none:  db "not present", 13, 10, 0
 
 int18_handler:
         sti

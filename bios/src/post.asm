@@ -194,6 +194,11 @@ post_entry:
         mov si, msg_crlf
         call print_str
 
+        ; A20 off at boot, as on a real AT (DOS extenders turn it on)
+        in al, 0x92
+        and al, 0xFC
+        out 0x92, al
+
         POST_CODE 0x70
         ; warm boot flag cleared
         mov word [0x72], 0
