@@ -98,6 +98,16 @@ impl Crtc {
         (self.regs[0x0A] & 0x20 == 0 && start <= end).then_some((start, end))
     }
 
+    /// Scan line the first character row starts on (smooth vertical scrolling in text).
+    pub fn preset_row_scan(&self) -> u32 {
+        (self.regs[0x08] & 0x1F) as u32
+    }
+
+    /// Character clocks added to the start address (byte panning, preset row scan bits 6-5).
+    pub fn byte_panning(&self) -> u32 {
+        ((self.regs[0x08] >> 5) & 3) as u32
+    }
+
     pub fn start_address(&self) -> u32 {
         (self.regs[0x0C] as u32) << 8 | self.regs[0x0D] as u32
     }

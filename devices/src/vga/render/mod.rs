@@ -110,7 +110,8 @@ pub fn render(regs: &Registers, vram: &[u8], blink: Blink, out: &mut Picture) {
 
     let (max_scan, double) = (crtc.max_scan_line(), crtc.double_scan());
     let line_compare = crtc.line_compare();
-    let (mut row_start, mut row_scan, mut repeat_line) = (crtc.start_address(), 0, false);
+    let start = crtc.start_address() + crtc.byte_panning();
+    let (mut row_start, mut row_scan, mut repeat_line) = (start, crtc.preset_row_scan(), false);
     let mut line_pan = pan;
     for y in 0..out.height {
         // The line compare line is the last of the top part; the next starts at address 0.

@@ -227,3 +227,18 @@ fn forty_column_text_doubles_every_dot() {
     assert_eq!(frame.pixel(x + 2, 20), Some(0));
     assert_eq!(frame.pixel(x - 1, 20), Some(0));
 }
+
+#[test]
+fn preset_row_scan_scrolls_text_up_by_scan_lines() {
+    let mut rig = Rig::new();
+    rig.set_mode(&MODE_03);
+    let glyph: [u8; 16] = std::array::from_fn(|r| if r == 5 { 0xFF } else { 0 });
+    load_glyphs(&mut rig, &[(b'-', glyph)]);
+    rig.set_dac(0x07, [42, 42, 42]);
+    put_char(&mut rig, 0, 0, b'-', 0x07);
+    let grey = Some(rgb([42, 42, 42]));
+    assert_eq!(rig.frame().pixel(0, 5), grey);
+    rig.set(0x3D4, 0x08, 3);
+    let frame = rig.frame();
+    assert_eq!((frame.pixel(0, 2), frame.pixel(0, 5)), (grey, Some(0)));
+}
