@@ -177,6 +177,46 @@ fn judging_applies_the_masks_and_catches_real_differences() {
     );
 }
 
+#[test]
+fn revoked_and_skipped_forms_do_not_run() {
+    // A folder holding a real file, a revocation list naming its first two tests, and
+    // metadata calling its opcode undefined.
+    let dir = std::env::temp_dir().join(format!("cloister-sst-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("00.MOO.gz");
+    std::fs::copy(sst_dir("80286").join("00.MOO.gz"), &file).unwrap();
+    let tests = load("80286", "00.MOO.gz").tests;
+    let hashes = [0, 1].map(|i| tests[i].hash.clone().unwrap().to_uppercase());
+    std::fs::write(
+        dir.join("revocation_list.txt"),
+        format!("# bad\n{}\n{}\n", hashes[0], hashes[1]),
+    )
+    .unwrap();
+    let opts = RunOptions {
+        limit: Some(10),
+        ..RunOptions::default()
+    };
+    let r = sst::run_file(&file, &Metadata::load_dir(&dir).unwrap(), &opts).unwrap();
+    assert_eq!((r.passed + r.failed(), r.skipped_count()), (8, 2));
+    assert_eq!(r.skipped[0].reason, "revoked");
+
+    std::fs::write(
+        dir.join("metadata.json"),
+        r#"{"opcodes": {"00": {"status": "undefined"}}}"#,
+    )
+    .unwrap();
+    let meta = Metadata::load_dir(&dir).unwrap();
+    let r = sst::run_file(&file, &meta, &opts).unwrap();
+    assert_eq!((r.passed + r.failed(), r.skipped_count()), (0, 10));
+    let all = RunOptions {
+        all_forms: true,
+        ..opts
+    };
+    let r = sst::run_file(&file, &meta, &all).unwrap();
+    assert_eq!((r.passed + r.failed(), r.skipped_count()), (8, 2)); // revoked stays out
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A dozen representative forms of each set: ALU, BCD, stack, string, control flow, interrupts,
 /// shifts, multiply/divide, port input.
 const SAMPLE: [&str; 14] = [

@@ -1,6 +1,6 @@
 //! Running one test on a fresh CPU and comparing its final state with the recording.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::{Chip, TestCase, FLAGS, IP, REG_NAMES};
@@ -117,7 +117,7 @@ pub enum Outcome {
     Panicked(String),
 }
 
-/// GPR index in `Cpu::gpr` for the MOO register order, or the segment register.
+/// Where a register of the MOO order lives in [`Cpu`].
 enum Slot {
     Gpr(usize),
     Seg(SegReg),
@@ -308,10 +308,10 @@ pub fn check(cpu: &Cpu, bus: &TestBus, test: &TestCase, rules: &RunRules) -> Vec
         Some((_, hi)) if addr == hi & bus.addr_mask => (rules.flags_mask >> 8) as u8,
         _ => 0xFF,
     };
-    let mut listed = HashMap::with_capacity(fin.ram.len());
+    let mut listed = HashSet::with_capacity(fin.ram.len());
     for &(addr, expected) in &fin.ram {
         let addr = addr & bus.addr_mask;
-        listed.insert(addr, ());
+        listed.insert(addr);
         let m = flag_byte_mask(addr);
         let got = bus.mem.get(&addr).copied().unwrap_or(0);
         if expected & m != got & m {
@@ -330,7 +330,7 @@ pub fn check(cpu: &Cpu, bus: &TestBus, test: &TestCase, rules: &RunRules) -> Vec
     let mut stray: Vec<_> = bus
         .mem
         .iter()
-        .filter(|(a, v)| !listed.contains_key(a) && before.get(a).copied().unwrap_or(0) != **v)
+        .filter(|(a, v)| !listed.contains(*a) && before.get(a).copied().unwrap_or(0) != **v)
         .map(|(&addr, &after)| Mismatch::StrayWrite {
             addr,
             before: before.get(&addr).copied().unwrap_or(0),
