@@ -169,7 +169,12 @@ pub fn fuzz_restore(
 ) -> usize {
     let mut rng = XorShift(0x1234_5678 ^ saved.len() as u32);
     let mut loaded = 0;
-    for round in 0..rounds {
+    // CLOISTER_FUZZ_SCALE=n runs n times as many rounds, for a longer search by hand.
+    let scale = std::env::var("CLOISTER_FUZZ_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1usize);
+    for round in 0..rounds * scale {
         let mut state = saved.to_vec();
         match round % 4 {
             // Truncated.

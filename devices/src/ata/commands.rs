@@ -109,7 +109,7 @@ impl Ata {
             }
             0x40..=0x42 => match self.start() {
                 Some((lba, count)) => {
-                    self.set_address(lba + count as u64 - 1);
+                    self.set_address((lba + count as u64).saturating_sub(1));
                     self.count = 0;
                     self.finish_ok();
                 }
@@ -241,7 +241,7 @@ impl Ata {
             self.set_address(next);
             return self.abort(UNC);
         }
-        self.set_address(next + n as u64 - 1);
+        self.set_address((next + n as u64).saturating_sub(1));
         if !self.ext {
             self.count = self.count.wrapping_sub(n as u8);
         }
@@ -278,7 +278,7 @@ impl Ata {
             self.set_address(lba);
             return self.abort(ABRT);
         }
-        self.set_address(lba + n as u64 - 1);
+        self.set_address((lba + n as u64).saturating_sub(1));
         if !self.ext {
             self.count = self.count.wrapping_sub(n as u8);
         }

@@ -137,7 +137,11 @@ impl Ata {
 
     /// Whether the saved transfer state is coherent (checked on restore).
     pub fn consistent(&self) -> bool {
-        self.pos <= self.buf.len() && self.buf.len() <= 256 * SECTOR
+        let block_ok = match self.op {
+            Op::Read { block, .. } | Op::Write { block, .. } => (1..=256).contains(&block),
+            _ => true,
+        };
+        block_ok && self.pos <= self.buf.len() && self.buf.len() <= 256 * SECTOR
     }
 
     fn data_in(&self) -> bool {

@@ -314,11 +314,8 @@ impl Fdc {
         let (ds, mut head) = (cmd[1] & 3, cmd[1] >> 2 & 1);
         let (c, mut h, mut r, n, eot) = (cmd[2], cmd[3], cmd[4], cmd[5], cmd[6]);
         let mt = cmd[0] & 0x80 != 0;
-        let d = &mut self.drives[ds as usize];
-        let Some(g) = d.geometry else {
-            return vec![ST0_ABNORMAL | ds, ST1_MISSING_AM, 0, c, h, r, n];
-        };
-        let Some(media) = d.media.as_mut() else {
+        let drive = self.drives.get_mut(ds as usize);
+        let Some((g, media)) = drive.and_then(|d| Some((d.geometry?, d.media.as_mut()?))) else {
             return vec![ST0_ABNORMAL | ds, ST1_MISSING_AM, 0, c, h, r, n];
         };
         loop {
@@ -397,9 +394,10 @@ impl Fdc {
     fn format_with(&mut self, ids: &[u8]) {
         let cmd = self.command.clone();
         let (ds, head, filler) = (cmd[1] & 3, cmd[1] >> 2 & 1, cmd[5]);
-        let d = &mut self.drives[ds as usize];
-        let cylinder = d.cylinder;
-        let (Some(g), Some(media)) = (d.geometry, d.media.as_mut()) else {
+        let drive = self.drives.get_mut(ds as usize);
+        let Some((cylinder, g, media)) =
+            drive.and_then(|d| Some((d.cylinder, d.geometry?, d.media.as_mut()?)))
+        else {
             // The disk left while the host was giving the IDs.
             return self.complete(&[
                 ST0_ABNORMAL | head << 2 | ds,
