@@ -59,12 +59,28 @@ const PROGRAM: &[u8] = &[
     0xEB, 0xE1, // jmp start
 ];
 
+/// Register-only instructions: the interpreter's fixed cost per instruction.
+const REGS_ONLY: &[u8] = &[
+    0x40, // inc ax
+    0x4B, // dec bx
+    0x01, 0xD8, // add ax,bx
+    0x89, 0xC1, // mov cx,ax
+    0x90, // nop
+    0x31, 0xCA, // xor dx,cx
+    0xEB, 0xF5, // jmp 0
+];
+
 fn main() {
     let mut bus = RamBus {
         ram: vec![0; 1 << 20],
     };
     let base = 0x1_0000usize;
-    bus.ram[base..base + PROGRAM.len()].copy_from_slice(PROGRAM);
+    let program = if std::env::args().nth(2).as_deref() == Some("regs") {
+        REGS_ONLY
+    } else {
+        PROGRAM
+    };
+    bus.ram[base..base + program.len()].copy_from_slice(program);
     let mut cpu = Cpu::new(CpuModel::I686);
     cpu.load_segment_real(SegReg::Cs, 0x1000);
     cpu.load_segment_real(SegReg::Ds, 0x2000);
@@ -87,7 +103,7 @@ fn main() {
     let cpu_secs = (cpu_ns() - c0) as f64 / 1e9;
     let secs = t.elapsed().as_secs_f64();
     assert!(
-        (cpu.eip as usize) < PROGRAM.len(),
+        (cpu.eip as usize) < program.len(),
         "the loop ran away: EIP {:#x}",
         cpu.eip
     );

@@ -1,24 +1,25 @@
-//! The decoded-instruction cache: instructions decoded once, found again by physical address.
+//! The decoded-code cache: straight-line blocks of decoded instructions ([`Insn`]), found again
+//! by the physical address of their first byte.
 //!
-//! A direct-mapped table of [`Insn`]s, tagged with the physical address and with the
-//! generation of the 4 KiB page holding it. Every write the CPU makes goes through
-//! [`CodeCache::note_write`]; a write into a page that holds decoded code bumps the page's
-//! generation, which makes all its entries stale at once. Only the first 16 MiB + 64 KiB (all
-//! that real mode reaches) is cached; code elsewhere is decoded every time.
+//! A direct-mapped table of blocks, each tagged with its physical address and the generation of
+//! the 4 KiB page holding it (a block never leaves its page). Every write the CPU makes goes
+//! through [`CodeCache::note_write`]; a write into a page that holds decoded code bumps the
+//! page's generation, which makes all its blocks stale at once. Only the first 16 MiB + 64 KiB
+//! (all that real mode reaches) is cached; code elsewhere is decoded every time.
 
 use crate::decode::Insn;
 
 /// Pages tracked: real mode reaches up to 0x10FFEF.
 const PAGES: usize = 0x1100;
-const SLOTS: usize = 1 << 15;
+const SLOTS: usize = 1 << 13;
 
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 struct Entry {
     /// Physical address + 1 (0 = empty).
     tag: u32,
-    /// Generation of the entry's page(s) when decoded.
+    /// Generation of the block's page when decoded.
     gen: u32,
-    insn: Insn,
+    insns: Vec<Insn>,
 }
 
 /// Decoded code by physical address.
@@ -36,7 +37,7 @@ impl Default for CodeCache {
 
 #[inline]
 fn slot(addr: u32) -> usize {
-    ((addr ^ (addr >> 15)) as usize) & (SLOTS - 1)
+    ((addr ^ (addr >> 13)) as usize) & (SLOTS - 1)
 }
 
 impl CodeCache {
@@ -53,46 +54,55 @@ impl CodeCache {
         self.page_gen = Vec::new();
     }
 
-    /// Whether instructions at `addr` (and the following 15 bytes) can be cached.
+    /// Whether code at `addr` can be cached.
     #[inline]
     pub fn cacheable(addr: u32) -> bool {
         (addr as usize >> 12) + 1 < PAGES
     }
 
-    /// The decoded instruction at physical `addr`, if cached and still valid.
+    /// The current generation of the page holding `addr` (cacheable addresses only).
     #[inline]
-    pub fn get(&self, addr: u32) -> Option<&Insn> {
-        let e = self.entries.get(slot(addr))?;
+    pub fn generation(&self, addr: u32) -> u32 {
+        self.page_gen.get(addr as usize >> 12).copied().unwrap_or(0)
+    }
+
+    /// Takes the block at physical `addr` out of the cache, if there and still valid; give it
+    /// back with [`CodeCache::put`]. (Taking it lets the CPU run it while changing itself.)
+    #[inline]
+    pub fn take(&mut self, addr: u32) -> Option<Vec<Insn>> {
+        let e = self.entries.get_mut(slot(addr))?;
         if e.tag == addr.wrapping_add(1) && e.gen == self.page_gen[addr as usize >> 12] {
-            Some(&e.insn)
+            Some(std::mem::take(&mut e.insns))
         } else {
             None
         }
     }
 
-    /// Stores the instruction decoded at `addr`, `len` bytes long.
-    pub fn put(&mut self, addr: u32, len: u32, insn: Insn) {
-        if self.entries.is_empty() {
-            self.entries = vec![Entry::default(); SLOTS];
-            self.page_gen = vec![0; PAGES];
-        }
-        let first = addr as usize >> 12;
-        let last = (addr + len.max(1) - 1) as usize >> 12;
-        for p in first..=last {
-            if self.page_gen[p] & 1 == 0 {
-                self.page_gen[p] += 1;
-            }
-        }
-        if last != first {
-            // An instruction across two pages must go stale with either: tie the second page's
-            // generation to the first by not caching it (rare).
+    /// Stores the block decoded at `addr` when the page had generation `gen`; a block whose
+    /// page changed meanwhile is dropped.
+    pub fn put(&mut self, addr: u32, gen: u32, insns: Vec<Insn>) {
+        if self.generation(addr) != gen || gen & 1 == 0 {
             return;
         }
         self.entries[slot(addr)] = Entry {
             tag: addr.wrapping_add(1),
-            gen: self.page_gen[first],
-            insn,
+            gen,
+            insns,
         };
+    }
+
+    /// Marks the page of `addr` as holding decoded code and returns its generation, for a block
+    /// about to be decoded there.
+    pub fn mark_code(&mut self, addr: u32) -> u32 {
+        if self.entries.is_empty() {
+            self.entries = vec![Entry::default(); SLOTS];
+            self.page_gen = vec![0; PAGES];
+        }
+        let g = &mut self.page_gen[addr as usize >> 12];
+        if *g & 1 == 0 {
+            *g += 1;
+        }
+        *g
     }
 
     /// The CPU wrote `len` bytes at physical `addr`.
@@ -100,9 +110,7 @@ impl CodeCache {
     pub fn note_write(&mut self, addr: u32, len: u32) {
         let p = addr as usize >> 12;
         if let Some(g) = self.page_gen.get(p) {
-            if g & 1 != 0 {
-                self.invalidate(addr, len);
-            } else if (addr + len - 1) as usize >> 12 != p {
+            if g & 1 != 0 || (addr + len - 1) as usize >> 12 != p {
                 self.invalidate(addr, len);
             }
         }
@@ -117,9 +125,30 @@ impl CodeCache {
         let last = (addr as u64 + len as u64 - 1) as usize >> 12;
         for p in first..=last.min(PAGES - 1) {
             if self.page_gen[p] & 1 != 0 {
-                // Next even value: no code any more, and old entries no longer match.
+                // Next even value: no code any more, and old blocks no longer match.
                 self.page_gen[p] += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_into_the_page_makes_its_blocks_stale() {
+        let mut c = CodeCache::new();
+        let g = c.mark_code(0x1234);
+        c.put(0x1234, g, vec![Insn::default()]);
+        let b = c.take(0x1234).expect("cached");
+        c.put(0x1234, g, b);
+        c.note_write(0x1FFF, 1);
+        assert!(c.take(0x1234).is_none());
+        // Another page is not affected.
+        let g2 = c.mark_code(0x5000);
+        c.put(0x5000, g2, vec![Insn::default()]);
+        c.note_write(0x6000, 2);
+        assert!(c.take(0x5000).is_some());
     }
 }

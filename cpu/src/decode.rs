@@ -13,6 +13,8 @@ pub(crate) enum Kind {
     /// Run from the bytes by the general interpreter.
     #[default]
     Slow,
+    /// NOP (0x90 without a REP prefix, which would make it PAUSE).
+    Nop,
     /// `op r/m, reg` (ALU op in `op`).
     AluMR,
     /// `op reg, r/m`.
@@ -265,6 +267,7 @@ pub(crate) fn decode<B: Bus>(bus: &mut B, addr: u32, q: &Quirks) -> Option<Insn>
             }
         }
         0xC3 => i.kind = Kind::RetNear,
+        0x90 => i.kind = Kind::Nop,
         0xE0..=0xE3 => {
             i.kind = Kind::Loop;
             i.op = op & 3;
@@ -288,6 +291,42 @@ pub(crate) fn decode<B: Bus>(bus: &mut B, addr: u32, q: &Quirks) -> Option<Insn>
     i.size = sz as u8;
     i.len = b.pos as u8;
     Some(i)
+}
+
+/// Most instructions in one block.
+const BLOCK_MAX: usize = 32;
+
+/// Decodes the straight-line block at physical `addr` (EIP `eip`): instructions up to and
+/// including the first jump, call, return or loop, or the first instruction that is not kept
+/// decoded (it is then the block's last entry, [`Kind::Slow`], run from its bytes). An
+/// instruction that could reach into the next page or wrap a 16-bit IP is left slow too.
+pub(crate) fn decode_block<B: Bus>(
+    bus: &mut B,
+    addr: u32,
+    eip: u32,
+    ip16: bool,
+    q: &Quirks,
+) -> Vec<Insn> {
+    let mut block = Vec::with_capacity(8);
+    let (mut a, mut ip) = (addr, eip);
+    loop {
+        let near_end = (a & 0xFFF) > 0x1000 - 16 || (ip16 && ip > 0xFFF0);
+        let insn = if near_end { None } else { decode(bus, a, q) };
+        let Some(insn) = insn else {
+            block.push(Insn::default());
+            return block;
+        };
+        block.push(insn);
+        let ends = matches!(
+            insn.kind,
+            Kind::Jcc | Kind::CallRel | Kind::RetNear | Kind::Loop
+        );
+        if ends || block.len() == BLOCK_MAX {
+            return block;
+        }
+        a = a.wrapping_add(insn.len as u32);
+        ip = ip.wrapping_add(insn.len as u32);
+    }
 }
 
 fn jcc<B: Bus>(b: &mut Bytes<B>, i: &mut Insn, cc: u8, disp: Size) -> Option<()> {

@@ -262,14 +262,7 @@ impl Cpu {
     /// Runs up to `budget` instructions (a REP string op counts as one). Returns early on HLT,
     /// or shutdown.
     pub fn run<B: Bus>(&mut self, bus: &mut B, budget: u64) -> Exit {
-        let mut left = budget;
-        while left > 0 {
-            match self.step(bus) {
-                Exit::Budget => left -= 1,
-                other => return other,
-            }
-        }
-        Exit::Budget
+        crate::exec::run(self, bus, budget)
     }
 
     /// Executes one instruction: first delivers a pending NMI or interrupt (if the CPU takes one

@@ -125,6 +125,7 @@ impl Cpu {
                     self.write_loc(bus, sz, loc, r)?;
                 }
             }
+            Kind::Nop => {}
             Kind::Slow => unreachable!("slow instructions run from their bytes"),
         }
         Ok(())

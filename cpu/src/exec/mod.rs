@@ -10,7 +10,7 @@ mod shift;
 mod string;
 
 use crate::cache::CodeCache;
-use crate::decode::{decode, Kind};
+use crate::decode::{decode, decode_block, Kind};
 use crate::flags::{Size, IF, TF};
 use crate::mem::Loc;
 use crate::state::{vector, Cpu, Exit, Fault, Prefixes, Rep, SegReg, R};
@@ -45,23 +45,8 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
     cpu.start_eip = cpu.eip;
     cpu.pfx = Prefixes::default();
     cpu.tsc = cpu.tsc.wrapping_add(1);
-    match exec_cached(cpu, bus) {
-        Ok(()) => {}
-        Err(Fault::Exception(v)) => {
-            // A fault restarts the instruction: undo the stack pointer and point at the start.
-            cpu.gpr[4] = esp;
-            if !(v == vector::DE && cpu.quirks.div_error_pushes_next_ip) {
-                cpu.eip = cpu.start_eip;
-            }
-            cpu.halted = false;
-            return deliver_or_escalate(cpu, bus, v).unwrap_or(Exit::Budget);
-        }
-        Err(Fault::Unimplemented(what)) => {
-            cpu.gpr[4] = esp;
-            cpu.eip = cpu.start_eip;
-            cpu.unimplemented = Some(what);
-            return Exit::Shutdown;
-        }
+    if let Err(f) = exec_cached(cpu, bus) {
+        return fault(cpu, bus, f, esp).unwrap_or(Exit::Budget);
     }
     // Single-step trap after an instruction that ran with TF set (not after an INT, which
     // clears TF, nor inside an interrupt shadow).
@@ -77,6 +62,95 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
     }
 }
 
+/// Handles an instruction that did not complete: an exception restarts it (stack pointer back to
+/// `esp`, EIP on its first byte) and is delivered; an unimplemented feature stops the CPU.
+/// Returns the exit to report, if the run must stop.
+fn fault<B: Bus>(cpu: &mut Cpu, bus: &mut B, f: Fault, esp: u32) -> Option<Exit> {
+    cpu.gpr[4] = esp;
+    match f {
+        Fault::Exception(v) => {
+            if !(v == vector::DE && cpu.quirks.div_error_pushes_next_ip) {
+                cpu.eip = cpu.start_eip;
+            }
+            cpu.halted = false;
+            deliver_or_escalate(cpu, bus, v)
+        }
+        Fault::Unimplemented(what) => {
+            cpu.eip = cpu.start_eip;
+            cpu.unimplemented = Some(what);
+            Some(Exit::Shutdown)
+        }
+    }
+}
+
+/// Runs up to `budget` instructions. Blocks of decoded code run back to back; a boundary with
+/// anything to look at (an interrupt or NMI waiting, an interrupt shadow, single-stepping, HLT)
+/// goes through [`step`]. Interrupts are polled between blocks, which end at every jump, so a
+/// request waits at most a few instructions (32 at the very most).
+pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
+    let mut left = budget;
+    while left > 0 {
+        if !cpu.nmi_latched && bus.nmi_take() {
+            cpu.nmi_latched = true;
+        }
+        let careful = cpu.irq_shadow
+            || cpu.halted
+            || cpu.nmi_latched
+            || cpu.flags & TF != 0
+            || (cpu.flags & IF != 0 && bus.intr_pending());
+        let phys =
+            cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
+        if careful || !CodeCache::cacheable(phys) {
+            match step(cpu, bus) {
+                Exit::Budget => left -= 1,
+                other => return other,
+            }
+            continue;
+        }
+        let (block, gen) = match cpu.cache.take(phys) {
+            Some(b) => (b, cpu.cache.generation(phys)),
+            None => {
+                let gen = cpu.cache.mark_code(phys);
+                let ip16 = cpu.ip_mask() == 0xFFFF;
+                (decode_block(bus, phys, cpu.eip, ip16, &cpu.quirks), gen)
+            }
+        };
+        let mut stop = None;
+        for insn in &block {
+            let esp = cpu.gpr[4];
+            cpu.start_eip = cpu.eip;
+            cpu.tsc = cpu.tsc.wrapping_add(1);
+            left -= 1;
+            let done = if insn.kind == Kind::Slow {
+                cpu.pfx = Prefixes::default();
+                exec_one(cpu, bus)
+            } else {
+                cpu.exec_decoded(bus, insn)
+            };
+            if let Err(f) = done {
+                stop = fault(cpu, bus, f, esp);
+                break;
+            }
+            if left == 0
+                || cpu.halted
+                || cpu.irq_shadow
+                || cpu.flags & TF != 0
+                || cpu.cache.generation(phys) != gen
+            {
+                break;
+            }
+        }
+        cpu.cache.put(phys, gen, block);
+        if let Some(exit) = stop {
+            return exit;
+        }
+        if cpu.halted {
+            return Exit::Halted;
+        }
+    }
+    Exit::Budget
+}
+
 /// Delivers `v`; a fault while doing so becomes a double fault, and a fault delivering that one
 /// shuts the CPU down.
 fn deliver_or_escalate<B: Bus>(cpu: &mut Cpu, bus: &mut B, v: u8) -> Option<Exit> {
@@ -90,30 +164,18 @@ fn deliver_or_escalate<B: Bus>(cpu: &mut Cpu, bus: &mut B, v: u8) -> Option<Exit
     Some(Exit::Shutdown)
 }
 
-/// Runs the instruction at CS:EIP from the decoded-instruction cache, decoding it first if it is
-/// not there; forms the cache does not keep run from their bytes.
+/// Runs the instruction at CS:EIP (one at a time, for [`step`]): decoded forms through the same
+/// code the blocks use, others from their bytes.
 #[inline]
 fn exec_cached<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
-    // An instruction that may wrap around the end of a 16-bit code segment is not cached.
+    // An instruction that may wrap around the end of a 16-bit code segment runs from its bytes.
     if cpu.eip > 0xFFF0 && cpu.ip_mask() == 0xFFFF {
         return exec_one(cpu, bus);
     }
     let phys = cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
-    if !CodeCache::cacheable(phys) {
-        return exec_one(cpu, bus);
-    }
-    let insn = match cpu.cache.get(phys) {
-        Some(i) => *i,
-        None => {
-            let i = decode(bus, phys, &cpu.quirks).unwrap_or_default();
-            cpu.cache.put(phys, i.len.max(1) as u32, i);
-            i
-        }
-    };
-    if insn.kind == Kind::Slow {
-        exec_one(cpu, bus)
-    } else {
-        cpu.exec_decoded(bus, &insn)
+    match decode(bus, phys, &cpu.quirks) {
+        Some(insn) if (phys & 0xFFF) <= 0x1000 - 16 => cpu.exec_decoded(bus, &insn),
+        _ => exec_one(cpu, bus),
     }
 }
 

@@ -193,6 +193,8 @@ mod tests {
     fn sar_keeps_sign() {
         let mut c = Cpu::new(CpuModel::I686);
         assert_eq!(c.shift(7, Size::W, 0x8000, 15), 0xFFFF);
+        assert!(!c.flag(CF), "the last bit out is bit 14");
+        assert_eq!(c.shift(7, Size::W, 0x4000, 15), 0);
         assert!(c.flag(CF));
     }
 }
