@@ -137,6 +137,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub probe: bool,
 
+    /// (testing) Make a device process misbehave: DEVICE=crash|garbage-reply|garbage-lines.
+    #[arg(long, value_name = "DEVICE=KIND", hide = true)]
+    pub inject_fault: Vec<String>,
+
     /// CPU model.
     #[arg(long, default_value = "i686", value_parser = ["i686", "8086"])]
     pub cpu: String,

@@ -1,13 +1,8 @@
 //! `cloister`: the supervisor CLI, and every process role of a machine (the supervisor starts the
 //! CPU and device processes by executing this same binary with a hidden role).
 
-mod cli;
-mod cmd;
-mod roles;
-mod supervisor;
-mod vm;
-
 use clap::Parser;
+use cloister::{cli, cmd, roles, supervisor};
 
 fn main() {
     let cli = cli::Cli::parse();

@@ -94,6 +94,19 @@ pub struct DeviceFds {
     pub output: Option<i32>,
 }
 
+/// A fault to inject into a device process, for testing that the machine survives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fault {
+    /// Abort in the middle of the next request the CPU waits on.
+    Crash,
+    /// At the next request the CPU waits on: scribble a wrong sequence number into the reply
+    /// slot, claim to have processed entries never written, and never answer.
+    GarbageReply,
+    /// At the next request the CPU waits on: raise every IRQ line (declared or not), every edge,
+    /// an invalid A20 value and reset requests, then carry on normally.
+    GarbageLines,
+}
+
 /// Supervisor → device process: what to be and where things are.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DeviceSetup {
@@ -105,6 +118,8 @@ pub struct DeviceSetup {
     pub manifest: DeviceManifest,
     pub fds: DeviceFds,
     pub guest_ram_size: u64,
+    /// A fault to inject (tests only).
+    pub fault: Option<Fault>,
 }
 
 /// Supervisor → device process, after setup.
@@ -122,6 +137,8 @@ pub struct CpuDevice {
     pub region_fd: Option<i32>,
     /// When it runs inline: its setup, to build it in the CPU process.
     pub inline: Option<DeviceSetup>,
+    /// Whether the CPU obeys its A20 gate and reset requests (the keyboard controller's job).
+    pub machine_lines: bool,
 }
 
 /// Supervisor → CPU process: the machine to run.

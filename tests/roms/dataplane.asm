@@ -12,6 +12,8 @@ WRITES     equ 1000
 
 start:
         SETUP_REAL_MODE
+        mov     al, 0x5A
+        out     0x80, al                ; a POST code, for --post-codes
         mov     si, hello
         call    print
 

@@ -103,7 +103,7 @@ fn build(setup: CpuSetup, control: std::os::unix::net::UnixStream) -> anyhow::Re
             (None, None) => bail!("device `{name}` has neither a ring nor an inline setup"),
         };
         ports
-            .attach(dev.manifest, link)
+            .attach(dev.manifest, link, dev.machine_lines)
             .with_context(|| format!("attaching device `{name}`"))?;
     }
     let mem = GuestMemory::new(ram, setup.bios)?;

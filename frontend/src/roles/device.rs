@@ -51,7 +51,7 @@ pub fn main() -> anyhow::Result<i32> {
         let mut device = registry::build(&setup.kind, &setup.implementation, &config, files)?;
         let server = RingServer::new(region, machine);
         let mut bus = HostBus::new(server, setup.manifest.clone(), guest_ram, regions);
-        serve(device.as_mut(), &mut bus, &mut control, output)?;
+        serve(device.as_mut(), &mut bus, &mut control, output, setup.fault)?;
         Ok(())
     };
     run().with_context(|| format!("device `{name}`"))?;

@@ -3,10 +3,10 @@
 
 mod automation;
 mod builtin;
-mod children;
+pub mod children;
 pub mod control_socket;
 mod keys;
-mod plan;
+pub mod plan;
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::atomic::Ordering::Release;
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use cloister_shared::control::{
-    self, CpuDevice, CpuSetup, DeviceFds, DeviceSetup, FromCpu, ToCpu, ToDevice,
+    self, CpuDevice, CpuSetup, DeviceFds, DeviceSetup, Fault, FromCpu, ToCpu, ToDevice,
 };
 use cloister_shared::plane::layout::{
     device_region_size, machine_region_size, view, DeviceRegion, MachineRegion,
@@ -58,6 +58,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         None => Vec::new(),
     };
     let mut plan = plan::plan(&args)?;
+    let faults = parse_faults(&args.inject_fault)?;
     // Block the signals we handle so they queue on the signalfd; children unblock them.
     let mut mask = SigSet::empty();
     for s in [Signal::SIGCHLD, Signal::SIGINT, Signal::SIGTERM] {
@@ -156,6 +157,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                     manifest: dev.manifest.clone(),
                     fds: dfds,
                     guest_ram_size: ram_size,
+                    fault: faults.get(dev.kind.as_str()).copied(),
                 };
                 control::send(&mut sock, &setup)
                     .with_context(|| format!("setting up device `{}`", dev.kind))?;
@@ -168,6 +170,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                     manifest: dev.manifest.clone(),
                     region_fd: Some(next_cpu_fd),
                     inline: None,
+                    machine_lines: dev.kind == "keyboard",
                 });
                 next_cpu_fd += 1;
                 m.device_regions.push((dev.kind.clone(), region));
@@ -211,11 +214,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                     manifest: dev.manifest.clone(),
                     fds: dfds,
                     guest_ram_size: ram_size,
+                    fault: faults.get(dev.kind.as_str()).copied(),
                 };
                 cpu_devices.push(CpuDevice {
                     manifest: dev.manifest,
                     region_fd: None,
                     inline: Some(setup),
+                    machine_lines: dev.kind == "keyboard",
                 });
             }
         }
@@ -263,6 +268,27 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     }
     m.shutdown();
     status
+}
+
+/// `--inject-fault DEVICE=KIND` (tests only).
+fn parse_faults(specs: &[String]) -> anyhow::Result<std::collections::HashMap<String, Fault>> {
+    specs
+        .iter()
+        .map(|spec| {
+            let (dev, kind) = spec
+                .split_once('=')
+                .with_context(|| format!("--inject-fault takes DEVICE=KIND, not `{spec}`"))?;
+            let fault = match kind {
+                "crash" => Fault::Crash,
+                "garbage-reply" => Fault::GarbageReply,
+                "garbage-lines" => Fault::GarbageLines,
+                other => {
+                    anyhow::bail!("unknown fault `{other}` (crash, garbage-reply, garbage-lines)")
+                }
+            };
+            Ok((dev.to_owned(), fault))
+        })
+        .collect()
 }
 
 fn region_view(r: &SharedRegion) -> &DeviceRegion {
@@ -350,13 +376,13 @@ impl Machine {
             if self.automation.active() && self.step_automation() {
                 return Ok(0);
             }
-            if sig_ready {
-                if let Some(status) = self.on_signals() {
+            if cpu_ready {
+                if let Some(status) = self.on_cpu_message() {
                     return Ok(status);
                 }
             }
-            if cpu_ready {
-                if let Some(status) = self.on_cpu_message() {
+            if sig_ready {
+                if let Some(status) = self.on_signals() {
                     return Ok(status);
                 }
             }
@@ -396,6 +422,12 @@ impl Machine {
                 wait::ring(&r.reply.seq);
                 eprintln!("cloister: device `{}` (pid {pid}) {how}; stopping the machine (device restart is not available yet)", child.name);
             } else {
+                // The CPU reports how the machine ended before it exits: read that first.
+                if let Ok(Some(msg)) = control::try_recv::<FromCpu>(&mut self.children[0].control) {
+                    if let Some(status) = self.on_cpu_report(msg) {
+                        return Some(status);
+                    }
+                }
                 eprintln!("cloister: the CPU process (pid {pid}) {how}; stopping the machine");
             }
             return Some(1);
@@ -458,20 +490,32 @@ impl Machine {
 
     fn on_cpu_message(&mut self) -> Option<i32> {
         match control::recv::<FromCpu>(&mut self.children[0].control) {
-            Ok(FromCpu::Exit { status }) => Some(status),
-            Ok(FromCpu::Fatal { device, message }) => {
+            Ok(msg) => self.on_cpu_report(msg),
+            Err(e) => {
+                // The CPU closed its channel: it is exiting; SIGCHLD will tell how.
+                tracing::debug!("CPU control channel: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+                self.on_signals().or(Some(1))
+            }
+        }
+    }
+
+    fn on_cpu_report(&mut self, msg: FromCpu) -> Option<i32> {
+        match msg {
+            FromCpu::Exit { status } => Some(status),
+            FromCpu::Fatal { device, message } => {
                 match device {
                     Some(d) => eprintln!("cloister: device `{d}`: {message}; stopping the machine"),
                     None => eprintln!("cloister: {message}; stopping the machine"),
                 }
                 Some(1)
             }
-            Ok(FromCpu::Status {
+            FromCpu::Status {
                 instructions,
                 devices,
                 unmapped_reads,
                 unmapped_writes,
-            }) => {
+            } => {
                 let processes = self
                     .children
                     .iter()
@@ -500,12 +544,6 @@ impl Machine {
                     let _ = control::send(&mut client, &reply);
                 }
                 None
-            }
-            Err(e) => {
-                // The CPU closed its channel: it is exiting; SIGCHLD will tell how.
-                tracing::debug!("CPU control channel: {e}");
-                std::thread::sleep(Duration::from_millis(50));
-                self.on_signals().or(Some(1))
             }
         }
     }

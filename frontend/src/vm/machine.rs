@@ -73,8 +73,12 @@ impl MachineBus {
         if let Some(a20) = lines.a20.take() {
             self.a20_mask = if a20 { !0 } else { !(1 << 20) };
         }
+        let ram = self.mem.ram_len();
         for (addr, len) in lines.dirty.drain(..) {
-            cpu.invalidate_code(addr, len);
+            // Only RAM holds code that changes; a device's claim beyond it is clamped.
+            if addr < ram {
+                cpu.invalidate_code(addr, len.min(ram - addr));
+            }
         }
         std::mem::take(&mut lines.reset_requested)
     }
@@ -231,13 +235,13 @@ impl Machine {
             if self.bus.apply_lines(&mut self.cpu) {
                 self.cpu.reset();
             }
-            if let Some(status) = self.bus.ports.platform.exit {
-                self.bus.ports.platform.flush();
-                return Ended::Exit(status);
-            }
             if let Some(f) = self.bus.ports.fault.take() {
                 self.bus.ports.platform.flush();
                 return Ended::Fatal(Some(f.device), f.error.to_string());
+            }
+            if let Some(status) = self.bus.ports.platform.exit {
+                self.bus.ports.platform.flush();
+                return Ended::Exit(status);
             }
             let rung = self
                 .region()

@@ -38,6 +38,8 @@ pub struct Attached {
     resets_seen: u32,
     /// IRQ levels as last given to the PIC.
     levels_seen: u32,
+    /// Whether its A20 gate and reset requests are obeyed.
+    machine_lines: bool,
     /// Set once the device failed: later accesses are answered with all ones without asking.
     failed: bool,
 }
@@ -115,7 +117,12 @@ impl PortBus {
     }
 
     /// Routes a device's ports and windows to it.
-    pub fn attach(&mut self, manifest: DeviceManifest, link: Link) -> Result<(), DispatchError> {
+    pub fn attach(
+        &mut self,
+        manifest: DeviceManifest,
+        link: Link,
+        machine_lines: bool,
+    ) -> Result<(), DispatchError> {
         let index = self.devices.len();
         let id = index as u16 + 1;
         let mut slot = 0usize;
@@ -167,6 +174,7 @@ impl PortBus {
             dirty_seen: 0,
             resets_seen,
             levels_seen: 0,
+            machine_lines,
             failed: false,
         });
         Ok(())
@@ -449,13 +457,15 @@ impl PortBus {
             None => self.lines.dirty.push((0, u32::MAX)),
         }
         let (a20, resets) = client.machine_lines();
-        if let Some(a) = a20 {
-            self.lines.a20 = Some(a);
+        if dev.machine_lines {
+            if let Some(a) = a20 {
+                self.lines.a20 = Some(a);
+            }
+            if resets != dev.resets_seen {
+                self.lines.reset_requested = true;
+            }
         }
-        if resets != dev.resets_seen {
-            dev.resets_seen = resets;
-            self.lines.reset_requested = true;
-        }
+        dev.resets_seen = resets;
         let mut m = dev.irq_mask;
         while m != 0 {
             let line = m.trailing_zeros() as u8;

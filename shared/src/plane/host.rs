@@ -9,7 +9,7 @@ use super::entry::{Request, RequestKind};
 use super::guest_ram::GuestRam;
 use super::server::{Polled, RingServer};
 use super::{now_ns, RING_ENTRIES};
-use crate::control::{self, ControlError, ToDevice};
+use crate::control::{self, ControlError, Fault, ToDevice};
 use crate::io::{DeviceBus, Published};
 use crate::manifest::DeviceManifest;
 use crate::sys::memfd::SharedRegion;
@@ -152,6 +152,7 @@ pub fn serve(
     bus: &mut HostBus,
     control: &mut UnixStream,
     mut output: Option<std::fs::File>,
+    mut fault: Option<Fault>,
 ) -> Result<(), HostError> {
     if let Some((state, _covers)) = bus.server.committed_state() {
         // A replacement: carry on from the last commit; the ring replays what came after.
@@ -166,6 +167,15 @@ pub fn serve(
         loop {
             match bus.server.poll() {
                 Polled::Request(req) => {
+                    if req.kind.is_round_trip() {
+                        if let Some(f) = fault {
+                            if inject(f, bus) {
+                                fault = None;
+                                continue;
+                            }
+                            fault = None;
+                        }
+                    }
                     let answer = if serves(&bus.manifest, &req) {
                         dispatch(device, &req, bus)
                     } else {
@@ -219,6 +229,36 @@ pub fn serve(
             let until_deadline = Duration::from_nanos(bus.deadline.saturating_sub(now_ns()));
             bus.server
                 .sleep_for_work(until_deadline.min(MAX_SLEEP), control_seen);
+        }
+    }
+}
+
+/// Misbehaves as asked. True if the request must be left unanswered.
+fn inject(fault: Fault, bus: &mut HostBus) -> bool {
+    use std::sync::atomic::Ordering::Release;
+    let r = bus.server.region();
+    match fault {
+        Fault::Crash => std::process::abort(),
+        Fault::GarbageReply => {
+            let head = r.cpu.head.load(std::sync::atomic::Ordering::Acquire);
+            r.reply.seq.store(head.wrapping_add(0x5555), Release);
+            r.reply.value.store(0xDEAD_BEEF, Release);
+            r.device.processed.store(head.wrapping_add(1000), Release);
+            r.device.committed.store(head.wrapping_add(1000), Release);
+            bus.server.wake_cpu();
+            // Go silent: the CPU must notice on its own.
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+        Fault::GarbageLines => {
+            r.lines.irq_level.store(u32::MAX, Release);
+            r.lines.irq_edges.store(u32::MAX, Release);
+            r.lines.a20.store(77, Release);
+            r.lines.resets.fetch_add(3, Release);
+            r.lines.dirty_seq.fetch_add(1000, Release);
+            bus.server.wake_cpu();
+            false
         }
     }
 }
