@@ -92,7 +92,8 @@ impl KeyboardController {
                 last_output: 0,
                 replies: VecDeque::new(),
                 pending: None,
-                a20_output_port: true,
+                // A20 is off at power-on, as on the AT: the 8086 wrap-around holds until enabled.
+                a20_output_port: false,
                 port92: 0,
                 break_prefix: false,
                 next_delivery: 0,
@@ -336,9 +337,10 @@ impl KeyboardController {
         self.settle(bus);
     }
 
-    /// Port 92h: bit 0 as last written, bit 1 the A20 gate.
+    /// Port 92h reads back its own bits (bit 0 reset, bit 1 fast A20), whatever the 8042's
+    /// output port says: the chipset ORs the two A20 sources after the registers.
     fn port92(&self) -> u8 {
-        self.c.port92 & 1 | (self.a20() as u8) << 1
+        self.c.port92 & 3
     }
 
     fn write_port92(&mut self, value: u8, bus: &mut dyn DeviceBus) {
@@ -409,7 +411,7 @@ impl PortDevice for KeyboardController {
     }
 
     fn start(&mut self, bus: &mut dyn DeviceBus) {
-        // The CPU's gate follows this device from the start (A20 is enabled at power-on).
+        // The CPU's gate follows this device from the start (A20 is disabled at power-on).
         bus.set_a20(self.a20());
         bus.publish(0x60, Published::None, false);
         self.c.published_status = None;

@@ -5,7 +5,11 @@ fn setup() -> (KeyboardController, TestBus) {
     let mut kc = KeyboardController::new();
     let mut bus = TestBus::new(0);
     kc.start(&mut bus);
-    assert_eq!(bus.a20, Some(true), "start tells the CPU the gate's state");
+    assert_eq!(
+        bus.a20,
+        Some(false),
+        "start tells the CPU the gate's state: off at power-on"
+    );
     (kc, bus)
 }
 
@@ -66,6 +70,13 @@ fn a20_through_output_port_and_port92() {
     assert_eq!(bus.a20, Some(true));
     assert_eq!(bus.inb(&mut kc, 0x92), 0x02);
     assert_eq!(bus.published_value(0x92), Some(0x02));
+    // Either source holds A20 on; port 92h reads back only its own bit.
+    bus.outb(&mut kc, 0x64, 0xDF);
+    bus.outb(&mut kc, 0x92, 0x00);
+    assert_eq!(bus.a20, Some(true));
+    assert_eq!(bus.inb(&mut kc, 0x92), 0x00);
+    bus.outb(&mut kc, 0x64, 0xDD);
+    assert_eq!(bus.a20, Some(false));
     assert_eq!(bus.resets, 1, "D1 with bit 0 clear reset the CPU");
 }
 
