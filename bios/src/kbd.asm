@@ -88,6 +88,7 @@ kbd_init:
         mov al, 0xF4            ; enable scanning
         call kbc_data
         call kbc_read
+        call kbd_leds           ; NumLock LED (state on at boot)
         jmp .done
 .nokbd: mov si, msg_nokbd
         call print_str

@@ -550,11 +550,3 @@ e820_build:
         pop es
         ret
 
-; configuration table (INT 15h AH=C0h)
-bios_config_table:
-        dw 8
-        db 0xFC                 ; model
-        db 0x01                 ; submodel
-        db 0x00                 ; BIOS revision
-        db 0x74                 ; EBDA, INT 15h/4Fh from INT 09h, RTC, 2nd 8259
-        db 0x00, 0x00, 0x00, 0x00

@@ -183,6 +183,3 @@ vga_static_func:
         db 0x3F                 ; save pointer function flags
         db 0
 
-; diskette parameter table (INT 1Eh)
-diskette_param_table:
-        db 0xDF, 0x02, 0x25, 0x02, 18, 0x1B, 0xFF, 0x6C, 0xF6, 0x0F, 0x08

@@ -94,3 +94,10 @@ for name, h, glyphs, missing in (("font8x8", 8, f8, m8), ("font8x14", 14, f14, m
         sys.stderr.write(f"{name}: missing {[hex(m) for m in missing]}\n")
         sys.exit(1)
     emit(name, h, glyphs)
+
+# the first 128 8x8 glyphs once more, as a macro for the IBM-compatible
+# fixed copy at F000:FA6Eh
+print("%macro FONT8X8_LOW 0")
+for c, g in enumerate(f8[:128]):
+    print("\tdb " + ",".join(f"0x{b:02X}" for b in g) + f"\t; 0x{c:02X}")
+print("%endmacro")
