@@ -27,6 +27,8 @@ pub(crate) struct CodeCache {
     entries: Vec<Entry>,
     /// Per page: bumped when code in it changes. Odd = the page holds decoded code.
     page_gen: Vec<u32>,
+    /// Set when a write made decoded code stale (the CPU then leaves the block it runs).
+    pub code_written: bool,
 }
 
 impl Default for CodeCache {
@@ -45,6 +47,7 @@ impl CodeCache {
         CodeCache {
             entries: Vec::new(),
             page_gen: Vec::new(),
+            code_written: false,
         }
     }
 
@@ -127,6 +130,7 @@ impl CodeCache {
             if self.page_gen[p] & 1 != 0 {
                 // Next even value: no code any more, and old blocks no longer match.
                 self.page_gen[p] += 1;
+                self.code_written = true;
             }
         }
     }

@@ -65,8 +65,7 @@ pub(crate) struct Insn {
     pub kind: Kind,
     pub len: u8,
     pub op: u8,
-    /// Operand size in bytes (1, 2 or 4).
-    pub size: u8,
+    pub size: Size,
     /// ModRM reg field or the register an opcode names.
     pub reg: u8,
     pub by_cl: bool,
@@ -78,11 +77,7 @@ pub(crate) struct Insn {
 impl Insn {
     #[inline]
     pub fn sz(&self) -> Size {
-        match self.size {
-            1 => Size::B,
-            2 => Size::W,
-            _ => Size::D,
-        }
+        self.size
     }
 }
 
@@ -288,7 +283,7 @@ pub(crate) fn decode<B: Bus>(bus: &mut B, addr: u32, q: &Quirks) -> Option<Insn>
         }
         _ => return None,
     }
-    i.size = sz as u8;
+    i.size = sz;
     i.len = b.pos as u8;
     Some(i)
 }

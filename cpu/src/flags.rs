@@ -16,9 +16,10 @@ pub(crate) const AC: u32 = 1 << 18;
 pub(crate) const STATUS: u32 = CF | PF | AF | ZF | SF | OF;
 
 /// Operand size of an instruction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Size {
     B = 1,
+    #[default]
     W = 2,
     D = 4,
 }

@@ -116,6 +116,7 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
             }
         };
         let mut stop = None;
+        cpu.cache.code_written = false;
         for insn in &block {
             let esp = cpu.gpr[4];
             cpu.start_eip = cpu.eip;
@@ -131,12 +132,9 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
                 stop = fault(cpu, bus, f, esp);
                 break;
             }
-            if left == 0
-                || cpu.halted
-                || cpu.irq_shadow
-                || cpu.flags & TF != 0
-                || cpu.cache.generation(phys) != gen
-            {
+            // Only the last instruction of a block can be slow (and change CS, IF, TF, halt):
+            // the others can only run out the budget or write over decoded code.
+            if left == 0 || cpu.cache.code_written {
                 break;
             }
         }
