@@ -42,6 +42,9 @@ post_entry:
         out 0x21, al
         out 0xA1, al
 
+        ; ---- local APIC (not on Cloister; QEMU -M pc has one): virtual wire
+        call apic_virtual_wire
+
         ; ---- 8254 PIT channel 0: mode 2, divisor 65536 (18.2 Hz)
         POST_CODE 0x04
         mov al, 0x34
@@ -310,4 +313,68 @@ ext_mem_kb:
         mov ax, bx
 .x:     movzx eax, ax
         pop bx
+        ret
+
+; apic_virtual_wire: if the CPU has an enabled local APIC, route the 8259's
+; INTR through LINT0 (ExtINT) and NMI through LINT1, as PC firmware does.
+; Machines without CPUID or without an APIC (Cloister) skip this.
+apic_virtual_wire:
+        pushfd
+        pop eax
+        mov ecx, eax
+        xor eax, 0x200000       ; can EFLAGS.ID be toggled?
+        push eax
+        popfd
+        pushfd
+        pop eax
+        push ecx
+        popfd
+        xor eax, ecx
+        test eax, 0x200000
+        jz .x
+        cpu 586
+        mov eax, 1
+        cpuid
+        test edx, 1 << 9        ; APIC present
+        jz .x
+        mov ecx, 0x1B
+        rdmsr
+        test eax, 0x800         ; globally enabled
+        jz .x
+        cpu 386
+        and eax, 0xFFFFF000
+        mov edi, eax
+        call unreal_enter       ; DS/ES get 4 GiB limits, base 0
+        mov eax, [es:edi + 0xF0]
+        or eax, 0x1FF           ; software enable, spurious vector FFh
+        mov [es:edi + 0xF0], eax
+        mov dword [es:edi + 0x350], 0x700       ; LINT0: ExtINT
+        mov dword [es:edi + 0x360], 0x400       ; LINT1: NMI
+.x:     xor ax, ax
+        mov ds, ax
+        mov es, ax
+        ret
+
+; unreal_enter: (interrupts off) load DS and ES with 4 GiB limits, base 0
+unreal_enter:
+        push eax
+        pushf
+        cli
+        o32 lgdt [cs:unreal_gdtr]
+        mov eax, cr0
+        or al, 1
+        mov cr0, eax
+        jmp short $+2
+        mov ax, 0x08
+        mov ds, ax
+        mov es, ax
+        mov eax, cr0
+        and al, 0xFE
+        mov cr0, eax
+        jmp short $+2
+        xor ax, ax
+        mov ds, ax
+        mov es, ax
+        popf
+        pop eax
         ret
