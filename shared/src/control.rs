@@ -161,6 +161,9 @@ pub struct CpuSetup {
 pub enum ToCpu {
     Status,
     Quit,
+    /// Stop running guest instructions until [`ToCpu::Resume`] (devices keep their own time).
+    Pause,
+    Resume,
     /// Host input for a device running inline, by name.
     Input {
         device: String,

@@ -104,6 +104,20 @@ impl Published {
     }
 }
 
+/// Bytes a default block transfer moves through guest RAM at a time.
+const BLOCK_CHUNK: usize = 4096;
+
+/// The lowest address of items `done .. done + n` of a block transfer of `w`-byte items starting
+/// at `addr` (going down when `backward`); `None` if it falls below zero.
+fn block_start(addr: u64, done: u32, n: u32, w: usize, backward: bool) -> Option<u64> {
+    let w = w as u64;
+    if backward {
+        addr.checked_sub((done as u64 + n as u64 - 1) * w)
+    } else {
+        addr.checked_add(done as u64 * w)
+    }
+}
+
 /// Input from the host to a device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HostInput {
@@ -187,46 +201,53 @@ pub trait PortDevice: Send {
 
     /// `REP INS`: moves `count` items of `width` from `port` into guest RAM starting at `addr`,
     /// going down when `backward`. Returns the number of items moved. The default asks
-    /// [`PortDevice::io_read`] once per item.
-    fn io_read_block(
-        &mut self,
-        port: u16,
-        width: IoWidth,
-        addr: u64,
-        count: u32,
-        backward: bool,
-        bus: &mut dyn DeviceBus,
-    ) -> u32 {
-        let step = width.bytes() as i64 * if backward { -1 } else { 1 };
-        for i in 0..count {
-            let v = self.io_read(port, width, bus).to_le_bytes();
-            let a = (addr as i64 + step * i as i64) as u64;
-            if !bus.write_ram(a, &v[..width.bytes() as usize]) {
-                return i;
+    /// [`PortDevice::io_read`] once per item and writes guest RAM a chunk at a time.
+    fn io_read_block(&mut self, port: u16, width: IoWidth, addr: u64, count: u32, backward: bool, bus: &mut dyn DeviceBus) -> u32 {
+        let w = width.bytes() as usize;
+        let mut done = 0u32;
+        let mut chunk = Vec::with_capacity(BLOCK_CHUNK);
+        while done < count {
+            let n = (count - done).min((BLOCK_CHUNK / w) as u32);
+            chunk.clear();
+            for _ in 0..n {
+                chunk.extend_from_slice(&self.io_read(port, width, bus).to_le_bytes()[..w]);
             }
+            let Some(start) = block_start(addr, done, n, w, backward) else { return done };
+            if backward {
+                // Items were read in order, but the first belongs at the highest address.
+                let mut items: Vec<&[u8]> = chunk.chunks(w).collect();
+                items.reverse();
+                chunk = items.concat();
+            }
+            if !bus.write_ram(start, &chunk) {
+                return done;
+            }
+            done += n;
         }
         count
     }
 
     /// `REP OUTS`: moves `count` items of `width` from guest RAM at `addr` to `port`. Returns the
-    /// number of items moved. The default calls [`PortDevice::io_write`] once per item.
-    fn io_write_block(
-        &mut self,
-        port: u16,
-        width: IoWidth,
-        addr: u64,
-        count: u32,
-        backward: bool,
-        bus: &mut dyn DeviceBus,
-    ) -> u32 {
-        let step = width.bytes() as i64 * if backward { -1 } else { 1 };
-        for i in 0..count {
-            let mut v = [0u8; 4];
-            let a = (addr as i64 + step * i as i64) as u64;
-            if !bus.read_ram(a, &mut v[..width.bytes() as usize]) {
-                return i;
+    /// number of items moved. The default reads guest RAM a chunk at a time and calls
+    /// [`PortDevice::io_write`] once per item.
+    fn io_write_block(&mut self, port: u16, width: IoWidth, addr: u64, count: u32, backward: bool, bus: &mut dyn DeviceBus) -> u32 {
+        let w = width.bytes() as usize;
+        let mut done = 0u32;
+        let mut chunk = vec![0u8; BLOCK_CHUNK];
+        while done < count {
+            let n = (count - done).min((BLOCK_CHUNK / w) as u32);
+            let Some(start) = block_start(addr, done, n, w, backward) else { return done };
+            let buf = &mut chunk[..n as usize * w];
+            if !bus.read_ram(start, buf) {
+                return done;
             }
-            self.io_write(port, width, u32::from_le_bytes(v), bus);
+            let order: Box<dyn Iterator<Item = &[u8]>> = if backward { Box::new(buf.chunks(w).rev()) } else { Box::new(buf.chunks(w)) };
+            for item in order {
+                let mut v = [0u8; 4];
+                v[..w].copy_from_slice(item);
+                self.io_write(port, width, u32::from_le_bytes(v), bus);
+            }
+            done += n;
         }
         count
     }

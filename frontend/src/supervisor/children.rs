@@ -27,6 +27,12 @@ pub struct ChildProc {
 /// Starts this binary in `role` with `fds` mapped to the given numbers and a control socket at
 /// fd 3. The child inherits stdout and stderr; its stdin is empty.
 pub fn spawn(role: &str, fds: Vec<(OwnedFd, i32)>) -> anyhow::Result<(Pid, UnixStream)> {
+    let exe = std::env::current_exe().context("finding the cloister executable")?;
+    spawn_exe(&exe, role, fds)
+}
+
+/// [`spawn`] with the executable given (benchmarks start the `cloister` binary from their own).
+pub fn spawn_exe(exe: &std::path::Path, role: &str, fds: Vec<(OwnedFd, i32)>) -> anyhow::Result<(Pid, UnixStream)> {
     let (ours, theirs) = UnixStream::pair().context("creating a control socket")?;
     let mut mappings = vec![FdMapping {
         parent_fd: theirs.into(),
@@ -36,7 +42,6 @@ pub fn spawn(role: &str, fds: Vec<(OwnedFd, i32)>) -> anyhow::Result<(Pid, UnixS
         parent_fd,
         child_fd,
     }));
-    let exe = std::env::current_exe().context("finding the cloister executable")?;
     let mut cmd = Command::new(exe);
     cmd.arg(role)
         .env(SUPERVISOR_PID_ENV, nix::unistd::getpid().to_string())

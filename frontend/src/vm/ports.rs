@@ -204,6 +204,7 @@ impl PortBus {
         if dev.failed {
             return width.mask();
         }
+        let mut round_trip = false;
         let result = match &mut dev.link {
             Link::Ring(client) => match client.published_read(slot, port, width) {
                 Ok(Some(v)) => {
@@ -212,32 +213,21 @@ impl PortBus {
                 }
                 Ok(None) => {
                     dev.counters.reads += 1;
+                    round_trip = true;
                     client.read(port, width)
                 }
                 Err(e) => Err(e),
             },
-            Link::Inline {
-                device,
-                deadline,
-                regions,
-                ram,
-                ..
-            } => {
+            Link::Inline { device, deadline, regions, ram, .. } => {
                 dev.counters.reads += 1;
-                let mut bus = InlineBus {
-                    pic,
-                    ram: ram.as_ref(),
-                    regions,
-                    deadline,
-                    lines,
-                    irq_mask: dev.irq_mask,
-                };
+                let mut bus = InlineBus { pic, ram: ram.as_ref(), regions, deadline, lines, irq_mask: dev.irq_mask };
                 Ok(device.io_read(port, width, &mut bus) & width.mask())
             }
         };
         let v = self.settle(i, result).unwrap_or(width.mask());
-        if matches!(self.devices[i].link, Link::Ring(_)) {
-            // A round trip is the moment a device's reaction (an IRQ, A20) becomes visible.
+        if round_trip {
+            // The moment a device's reaction (an IRQ, A20) becomes visible: a guest that polls a
+            // status port and then waits for the IRQ must find it raised.
             self.poll_device(i);
         }
         v

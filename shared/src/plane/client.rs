@@ -35,6 +35,9 @@ pub struct RingClient {
     pending_notify: Option<(u32, u16)>,
     /// The device's sleep already woken (see [`wait::wake_if_sleeping`]).
     woken: u32,
+    /// Our last reading of the device's `committed`: space is known to exist up to it without
+    /// reading the device's cache line again.
+    committed_seen: u32,
     /// How long an answer may take before the device is declared hung.
     pub answer_timeout: Duration,
 }
@@ -49,6 +52,7 @@ impl RingClient {
             last_affecting: 0,
             pending_notify: None,
             woken: 0,
+            committed_seen: 0,
             answer_timeout: Duration::from_secs(10),
         };
         c.head = c.r().cpu.head.load(Relaxed);
@@ -270,12 +274,16 @@ impl RingClient {
 
     #[inline]
     fn post(&mut self, req: Request) -> Result<(), PeerError> {
-        if self
-            .head
-            .wrapping_sub(self.r().device.committed.load(Acquire))
-            >= RING_ENTRIES
-        {
-            self.await_space()?;
+        if self.head.wrapping_sub(self.committed_seen) >= RING_ENTRIES {
+            // Full as far as we know: look again (the device's line is read only here).
+            self.committed_seen = self.r().device.committed.load(Acquire);
+            if self.head.wrapping_sub(self.committed_seen) > RING_ENTRIES {
+                return Err(PeerError::Protocol("committed entries that were never written"));
+            }
+            if self.head.wrapping_sub(self.committed_seen) == RING_ENTRIES {
+                self.await_space()?;
+                self.committed_seen = self.r().device.committed.load(Acquire);
+            }
         }
         let words = req.encode();
         let head = self.head.wrapping_add(1);
@@ -286,7 +294,7 @@ impl RingClient {
             slot[0].store(words[0], Relaxed);
             slot[1].store(words[1], Relaxed);
             r.cpu.head.store(head, Release);
-            wait::wake_if_sleeping(&r.device.sleep_gen, &r.doorbell.ring, &mut woken, true);
+            wait::wake_if_sleeping(&r.device_sleep.sleep_gen, &r.doorbell.ring, &mut woken, true);
         }
         self.woken = woken;
         self.head = head;

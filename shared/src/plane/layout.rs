@@ -38,10 +38,18 @@ pub struct CpuWritten {
 #[repr(C)]
 #[derive(Default)]
 pub struct DeviceWritten {
-    /// Entries whose effect the device has applied.
+    /// Entries whose effect the device has applied (published in batches; always before an
+    /// answer and whenever the ring runs empty).
     pub processed: AtomicU32,
     /// Entries whose effect is covered by the committed state (the ring's tail).
     pub committed: AtomicU32,
+}
+
+/// Written by the device only, read by the CPU after every post: kept apart from the counters
+/// the device writes per entry, so that posting does not pull their cache line back and forth.
+#[repr(C)]
+#[derive(Default)]
+pub struct DeviceSleep {
     /// Odd while the device sleeps waiting for work; bumped on every sleep.
     pub sleep_gen: AtomicU32,
 }
@@ -115,6 +123,7 @@ pub struct StateArea {
 pub struct DeviceRegion {
     pub cpu: CachePadded<CpuWritten>,
     pub device: CachePadded<DeviceWritten>,
+    pub device_sleep: CachePadded<DeviceSleep>,
     pub reply: CachePadded<ReplySlot>,
     pub lines: CachePadded<Lines>,
     pub doorbell: CachePadded<Doorbell>,

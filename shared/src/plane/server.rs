@@ -20,7 +20,14 @@ pub struct RingServer {
     committed: u32,
     woken_cpu_reply: u32,
     woken_cpu_halt: u32,
+    /// The CPU's `head` when we last read it.
+    head_seen: u32,
+    /// The `processed` we last published.
+    processed_published: u32,
 }
+
+/// Posted entries processed between two stores of `processed`.
+const PROCESSED_BATCH: u32 = 64;
 
 /// One entry taken from the ring, or a reason there is none.
 #[derive(Debug, PartialEq, Eq)]
@@ -48,6 +55,8 @@ impl RingServer {
             committed,
             woken_cpu_reply: 0,
             woken_cpu_halt: 0,
+        head_seen: committed,
+        processed_published: committed,
         }
     }
 
@@ -66,16 +75,19 @@ impl RingServer {
     /// Takes the next entry, if the CPU has written one.
     #[inline]
     pub fn poll(&mut self) -> Polled {
-        let r = self.region();
-        let head = r.cpu.head.load(Acquire);
-        if head == self.next {
-            return Polled::Empty;
+        if self.next == self.head_seen {
+            // Caught up with what we last saw: say how far we got, then look at the CPU's line
+            // again (only now, so that it does not bounce between the cores on every entry).
+            self.publish_processed();
+            let head = self.region().cpu.head.load(Acquire);
+            if head == self.next || head.wrapping_sub(self.committed) > RING_ENTRIES {
+                // Nothing new, or a head that overruns uncommitted entries: the CPU never
+                // writes one, so it is corrupt and ignored.
+                return Polled::Empty;
+            }
+            self.head_seen = head;
         }
-        if head.wrapping_sub(self.committed) > RING_ENTRIES {
-            // The CPU never overruns uncommitted entries; a head that says so is corrupt.
-            return Polled::Empty;
-        }
-        let slot = &r.ring[(self.next % RING_ENTRIES) as usize];
+        let slot = &self.region().ring[(self.next % RING_ENTRIES) as usize];
         let words = [slot[0].load(Relaxed), slot[1].load(Relaxed)];
         match Request::decode(words) {
             Some(req) => Polled::Request(req),
@@ -88,16 +100,26 @@ impl RingServer {
     pub fn complete(&mut self, answer: Option<u32>) {
         let idx = self.next;
         self.next = idx.wrapping_add(1);
-        let r = self.region();
-        if let Some(v) = answer {
-            r.reply.value.store(v, Relaxed);
-            r.reply.seq.store(idx.wrapping_add(1), Release);
+        match answer {
+            Some(v) => {
+                let r = self.region();
+                r.reply.value.store(v, Relaxed);
+                r.reply.seq.store(idx.wrapping_add(1), Release);
+                self.publish_processed();
+                let mut w = self.woken_cpu_reply;
+                wait::wake_if_sleeping(&self.region().cpu.wait_gen, &self.region().reply.seq, &mut w, false);
+                self.woken_cpu_reply = w;
+            }
+            // Posted entries: `processed` goes out in batches (and whenever the ring runs empty).
+            None if self.next.wrapping_sub(self.processed_published) >= PROCESSED_BATCH => self.publish_processed(),
+            None => {}
         }
-        r.device.processed.store(self.next, Release);
-        if answer.is_some() {
-            let mut w = self.woken_cpu_reply;
-            wait::wake_if_sleeping(&r.cpu.wait_gen, &r.reply.seq, &mut w, false);
-            self.woken_cpu_reply = w;
+    }
+
+    fn publish_processed(&mut self) {
+        if self.processed_published != self.next {
+            self.processed_published = self.next;
+            self.region().device.processed.store(self.next, Release);
         }
     }
 
@@ -118,6 +140,7 @@ impl RingServer {
         if state.len() > STATE_MAX {
             return false;
         }
+        self.publish_processed();
         let next = self.next;
         let mut w = self.woken_cpu_reply;
         {
@@ -223,7 +246,7 @@ impl RingServer {
         let next = self.next;
         let ready =
             || r.cpu.head.load(Acquire) != next || r.doorbell.control.load(Acquire) != control_seen;
-        wait::sleep_on(&r.device.sleep_gen, &r.doorbell.ring, timeout, ready);
+        wait::sleep_on(&r.device_sleep.sleep_gen, &r.doorbell.ring, timeout, ready);
     }
 
     /// Count of control-message rings seen so far (to notice new ones).
