@@ -159,7 +159,12 @@ impl Cpu {
     /// Checks that a write of `sz` at `seg:off` would not fault, before an instruction changes
     /// other state (so a fault leaves the state as it was).
     pub(crate) fn check_access(&self, sz: Size, seg: SegReg, off: u32) -> R<()> {
-        self.linear(seg, off, sz as u32).map(|_| ())
+        self.check_span(seg, off, sz as u32)
+    }
+
+    /// Like [`Cpu::check_access`] for an operand of `len` bytes.
+    pub(crate) fn check_span(&self, seg: SegReg, off: u32, len: u32) -> R<()> {
+        self.linear(seg, off, len).map(|_| ())
     }
 
     #[inline]

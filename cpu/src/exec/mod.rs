@@ -384,7 +384,7 @@ fn dispatch<B: Bus>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
             cpu.set_reg(Size::B, 0, x);
             Ok(())
         }
-        0xD8..=0xDF => cpu.esc(bus),
+        0xD8..=0xDF => cpu.esc(bus, op),
         0xE0..=0xE3 => cpu.loop_op(bus, op),
         0xE4..=0xE7 | 0xEC..=0xEF => cpu.in_out(bus, op),
         0xE8 => cpu.call_near_rel(bus),

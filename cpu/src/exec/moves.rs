@@ -7,6 +7,20 @@ use crate::mem::Loc;
 use crate::state::{Cpu, Fault, SegReg, R};
 use crate::Bus;
 
+/// Bytes of the memory operand of coprocessor instruction `op` /`reg`.
+fn esc_operand_len(op: u8, reg: u8) -> u32 {
+    match (op, reg) {
+        (0xD8 | 0xDA, _) => 4,
+        (0xD9, 0..=3) => 4,
+        (0xD9, 5 | 7) | (0xDD, 7) | (0xDE, _) | (0xDF, 0..=3) => 2,
+        (0xD9, _) => 14,
+        (0xDB, 0..=3) => 4,
+        (0xDB, _) | (0xDF, 4 | 6) => 10,
+        (0xDD, 4 | 6) => 94,
+        _ => 8,
+    }
+}
+
 impl Cpu {
     /// PUSH r16/r32 (0x50–0x57).
     pub(crate) fn push_reg<B: Bus>(&mut self, bus: &mut B, r: u8) -> R<()> {
@@ -183,10 +197,15 @@ impl Cpu {
 
     /// ESC (0xD8–0xDF): there is no coprocessor, so the instruction only decodes its operand.
     /// With CR0.EM set it raises #NM (INT 7) so that an emulator in the guest can take over.
-    pub(crate) fn esc<B: Bus>(&mut self, bus: &mut B) -> R<()> {
-        let _ = self.modrm(bus);
+    pub(crate) fn esc<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+        let m = self.modrm(bus);
         if self.cr0 & 4 != 0 {
             return Err(Fault::Exception(7));
+        }
+        // The memory operand is still checked against its segment's limit (the 286 faults on
+        // one running past 0xFFFF).
+        if let Loc::Mem(seg, off) = m.loc {
+            self.check_span(seg, off, esc_operand_len(op, m.reg))?;
         }
         Ok(())
     }
