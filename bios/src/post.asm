@@ -364,15 +364,15 @@ unreal_enter:
         mov eax, cr0
         or al, 1
         mov cr0, eax
-        jmp short $+2
-        mov ax, 0x08
+        jmp GDT_CODE16:.pm
+.pm:    mov ax, GDT_DATA
         mov ds, ax
         mov es, ax
         mov eax, cr0
         and al, 0xFE
         mov cr0, eax
-        jmp short $+2
-        xor ax, ax
+        jmp 0xF000:.rm
+.rm:    xor ax, ax
         mov ds, ax
         mov es, ax
         popf

@@ -273,25 +273,27 @@ i15_move:
         or al, 0x02
         and al, 0xFE
         out 0x92, al
+        ; switch to protected mode, copy with flat 4 GiB data segments,
+        ; switch back (interrupts stay off; no IDT is needed)
         o32 lgdt [cs:unreal_gdtr]
         mov eax, cr0
         or al, 1
         mov cr0, eax
-        jmp short $+2
-        mov ax, 0x08
-        mov ds, ax
-        mov es, ax
-        mov eax, cr0
-        and al, 0xFE
-        mov cr0, eax
-        jmp short $+2
-        xor ax, ax
+        jmp GDT_CODE16:.pm
+.pm:    mov ax, GDT_DATA
         mov ds, ax
         mov es, ax
         mov esi, ebx
         mov edi, edx
         cld
         a32 rep movsw
+        mov eax, cr0
+        and al, 0xFE
+        mov cr0, eax
+        jmp 0xF000:.rm
+.rm:    xor ax, ax
+        mov ds, ax
+        mov es, ax
         pop ax
         out 0x92, al
         sti
@@ -299,13 +301,18 @@ i15_move:
         pop ds
         jmp i15_ok
 
+; GDT for INT 15h AH=87h and for POST's unreal-mode accesses
+GDT_DATA    equ 0x08            ; base 0, limit 4 GiB, data read/write
+GDT_CODE16  equ 0x10            ; base F0000h, limit 64 KiB, 16-bit code
         align 8
 unreal_gdt:
         dq 0
         dw 0xFFFF, 0x0000
         db 0x00, 0x92, 0xCF, 0x00
+        dw 0xFFFF, 0x0000
+        db 0x0F, 0x9A, 0x00, 0x00
 unreal_gdtr:
-        dw 15
+        dw 23
         dd 0xF0000 + unreal_gdt
 
 ; AH=86h wait CX:DX microseconds (PIT channel 0 count-down, mode 2)
