@@ -18,6 +18,8 @@ use super::ports::PortBus;
 const SLICE: u64 = 20_000;
 /// The longest a halted CPU sleeps without looking around.
 const MAX_HALT_SLEEP: Duration = Duration::from_millis(10);
+/// The longest a paused CPU sleeps without looking at its control channel.
+const MAX_PAUSE_SLEEP: Duration = Duration::from_millis(100);
 
 /// Everything the CPU reaches.
 pub struct MachineBus {
@@ -225,7 +227,23 @@ impl Machine {
             .region()
             .control
             .load(std::sync::atomic::Ordering::Acquire);
+        let mut paused = false;
         loop {
+            if paused {
+                // Paused (ctl pause): run nothing, sleep until the supervisor rings.
+                let r = self.region();
+                let seen = control_seen;
+                let ready = || r.control.load(std::sync::atomic::Ordering::Acquire) != seen;
+                wait::sleep_on(&r.cpu_sleep_gen, &r.control, MAX_PAUSE_SLEEP, ready);
+                let rung = r.control.load(std::sync::atomic::Ordering::Acquire);
+                if rung != control_seen {
+                    control_seen = rung;
+                    if let Some(end) = self.handle_control(&mut paused) {
+                        return end;
+                    }
+                }
+                continue;
+            }
             let exit = self.cpu.run(&mut self.bus, SLICE);
             self.instructions += SLICE;
             let now = now_ns();
@@ -249,7 +267,7 @@ impl Machine {
                 .load(std::sync::atomic::Ordering::Acquire);
             if rung != control_seen {
                 control_seen = rung;
-                if let Some(end) = self.handle_control() {
+                if let Some(end) = self.handle_control(&mut paused) {
                     return end;
                 }
             }
@@ -281,10 +299,12 @@ impl Machine {
         wait::sleep_on(&r.cpu_sleep_gen, &r.doorbell, wait, ready);
     }
 
-    fn handle_control(&mut self) -> Option<Ended> {
+    fn handle_control(&mut self, paused: &mut bool) -> Option<Ended> {
         loop {
             match control::try_recv::<ToCpu>(&mut self.control) {
                 Ok(Some(ToCpu::Quit)) => return Some(Ended::Quit),
+                Ok(Some(ToCpu::Pause)) => *paused = true,
+                Ok(Some(ToCpu::Resume)) => *paused = false,
                 Ok(Some(ToCpu::Status)) => {
                     let ports = &self.bus.ports;
                     let reply = FromCpu::Status {
