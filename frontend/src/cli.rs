@@ -46,6 +46,10 @@ pub enum Isolation {
 pub enum Display {
     /// Headless.
     None,
+    /// A window on the X11 or Wayland display server.
+    Window,
+    /// The terminal: text modes cell for cell, graphics as half blocks.
+    Term,
 }
 
 /// Exit statuses of `cloister run`:
@@ -73,9 +77,16 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Isolation::Process)]
     pub isolation: Isolation,
 
-    /// Where to show the machine.
-    #[arg(long, value_enum, default_value_t = Display::None)]
-    pub display: Display,
+    /// Where to show the machine. Default: a window when a display server (DISPLAY or
+    /// WAYLAND_DISPLAY) takes connections, else the terminal when stdin and stdout are one, else
+    /// none.
+    ///
+    /// Window: keys go to the guest; Right Ctrl alone releases the keyboard to the host or grabs
+    /// it again; Right Ctrl + D (or Del) sends Ctrl-Alt-Del, + 1…9 0 - = sends F1…F12, + P pauses
+    /// or resumes, + Q quits. Term: the same shortcuts after Ctrl-] (Ctrl-] twice sends Ctrl-]);
+    /// the terminal is put back when the machine ends.
+    #[arg(long, value_enum, value_name = "none|window|term")]
+    pub display: Option<Display>,
 
     /// Where bytes written to port 0xE9 go: `stdio` or `file:PATH`.
     #[arg(long, value_name = "stdio|file:PATH")]
@@ -131,6 +142,11 @@ pub struct RunArgs {
     /// When the machine ends, write its text screen to FILE (code page 437 as UTF-8).
     #[arg(long, value_name = "FILE")]
     pub screen_text_on_exit: Option<PathBuf>,
+
+    /// When the machine ends, write its screen to FILE as a PNG (the picture the VGA shows,
+    /// pixel for pixel).
+    #[arg(long, value_name = "FILE")]
+    pub screenshot_on_exit: Option<PathBuf>,
 
     /// Attach the probe, a device for testing and measuring the data plane (ports 300h–307h,
     /// IRQ 5).

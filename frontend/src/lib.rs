@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod display;
 pub mod roles;
 pub mod supervisor;
 pub mod vm;

@@ -24,6 +24,20 @@ enum CtlCommand {
     Status,
     /// Stop the machine.
     Quit,
+    /// Save the screen, pixel for pixel, as a PNG.
+    Screenshot {
+        /// Where to write the PNG.
+        file: PathBuf,
+    },
+    /// Print the text screen (code page 437 as UTF-8).
+    ScreenText,
+    /// Type into the guest: the `cloister run --keys` syntax (\r Enter, {F1}, {ctrl-alt-del},
+    /// {wait:TEXT}, {sleep:MS}, ...).
+    Sendkeys { script: String },
+    /// Stop the CPU (devices keep their own time; the screen stays).
+    Pause,
+    /// Let a paused CPU run again.
+    Resume,
 }
 
 pub fn run(args: CtlArgs) -> anyhow::Result<i32> {
@@ -34,13 +48,28 @@ pub fn run(args: CtlArgs) -> anyhow::Result<i32> {
     let mut sock =
         UnixStream::connect(&path).with_context(|| format!("connecting to {}", path.display()))?;
     sock.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut png_file = None;
     let request = match args.command {
         CtlCommand::Status => CtlRequest::Status,
         CtlCommand::Quit => CtlRequest::Quit,
+        CtlCommand::Screenshot { file } => {
+            png_file = Some(file);
+            CtlRequest::Screenshot
+        }
+        CtlCommand::ScreenText => CtlRequest::ScreenText,
+        CtlCommand::Sendkeys { script } => CtlRequest::SendKeys(script),
+        CtlCommand::Pause => CtlRequest::Pause,
+        CtlCommand::Resume => CtlRequest::Resume,
     };
     control::send(&mut sock, &request)?;
     match control::recv(&mut sock).context("reading the machine's answer")? {
         CtlReply::Ok => {}
+        CtlReply::Error(why) => bail!("the machine says: {why}"),
+        CtlReply::Text(text) => println!("{text}"),
+        CtlReply::Png(png) => {
+            let file = png_file.context("the machine sent a picture nobody asked for")?;
+            std::fs::write(&file, png).with_context(|| format!("writing {}", file.display()))?;
+        }
         CtlReply::Status {
             processes,
             inline,

@@ -38,6 +38,14 @@ impl Automation {
         }
     }
 
+    /// Adds steps after those still to do (`ctl sendkeys`, keys typed in the terminal).
+    pub fn push(&mut self, steps: Vec<Step>) {
+        if self.steps.is_empty() && self.to_release.is_empty() {
+            self.next_at = self.next_at.max(Instant::now());
+        }
+        self.steps.extend(steps);
+    }
+
     /// Whether anything needs the supervisor to look in often.
     pub fn active(&self) -> bool {
         !self.steps.is_empty() || !self.to_release.is_empty() || self.until.is_some()

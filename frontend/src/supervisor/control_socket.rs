@@ -13,6 +13,14 @@ use serde::{Deserialize, Serialize};
 pub enum CtlRequest {
     Status,
     Quit,
+    /// The screen as a PNG.
+    Screenshot,
+    /// The text screen as UTF-8.
+    ScreenText,
+    /// Type a key script (the `--keys` syntax).
+    SendKeys(String),
+    Pause,
+    Resume,
 }
 
 /// One process of the machine in a status report.
@@ -29,6 +37,10 @@ pub struct ProcessStatus {
 #[derive(Debug, Serialize, Deserialize)]
 pub enum CtlReply {
     Ok,
+    /// The request could not be done; why.
+    Error(String),
+    Png(Vec<u8>),
+    Text(String),
     Status {
         processes: Vec<ProcessStatus>,
         /// Devices running inline in the CPU process, with their counters.

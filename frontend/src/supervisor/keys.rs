@@ -15,13 +15,13 @@ pub struct Key {
     pub extended: bool,
 }
 
-const fn k(code: u8) -> Key {
+pub const fn k(code: u8) -> Key {
     Key {
         code,
         extended: false,
     }
 }
-const fn x(code: u8) -> Key {
+pub const fn x(code: u8) -> Key {
     Key {
         code,
         extended: true,
@@ -42,7 +42,7 @@ pub enum Step {
 }
 
 /// The key for an ASCII character and whether it needs Shift (US layout).
-fn ascii_key(c: char) -> Option<(Key, bool)> {
+pub fn ascii_key(c: char) -> Option<(Key, bool)> {
     const ROW: [(&str, &str, u8); 4] = [
         ("1234567890-=", "!@#$%^&*()_+", 0x02),
         ("qwertyuiop[]", "QWERTYUIOP{}", 0x10),
@@ -67,7 +67,7 @@ fn ascii_key(c: char) -> Option<(Key, bool)> {
     }
 }
 
-fn named_key(name: &str) -> Option<Key> {
+pub fn named_key(name: &str) -> Option<Key> {
     let fkey = |n: u8| {
         if n <= 10 {
             k(0x3A + n)

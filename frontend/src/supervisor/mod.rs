@@ -1,11 +1,11 @@
 //! The supervisor: creates guest RAM and the device regions, starts the CPU process and one
 //! process per device, and ends them all cleanly when the machine ends.
 
-mod automation;
+pub(crate) mod automation;
 mod builtin;
 pub mod children;
 pub mod control_socket;
-mod keys;
+pub(crate) mod keys;
 pub mod plan;
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -28,7 +28,9 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 
 use crate::cli::{Isolation, RunArgs};
+use crate::display::UiEvent;
 use children::{describe, spawn, ChildProc};
+use cloister_shared::framebuffer::FramebufferReader;
 use control_socket::{ControlSocket, CtlReply, CtlRequest, ProcessStatus};
 
 /// The exit status for an expired --timeout, as timeout(1) has it.
@@ -50,6 +52,10 @@ struct Machine {
     inline: bool,
     /// ctl clients waiting for the CPU's status report.
     waiting_status: Vec<std::os::unix::net::UnixStream>,
+    /// The window or terminal showing the machine, if any.
+    frontend: Option<crate::display::Frontend>,
+    /// Whether the CPU was told to pause.
+    paused: bool,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<i32> {
@@ -57,6 +63,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         Some(script) => keys::parse(script)?,
         None => Vec::new(),
     };
+    let display = crate::display::choose(args.display)?;
     let mut plan = plan::plan(&args)?;
     let faults = parse_faults(&args.inject_fault)?;
     // Block the signals we handle so they queue on the signalfd; children unblock them.
@@ -87,6 +94,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         serial_tap: plan.serial_tap,
         automation: automation::Automation::new(keys, args.until.clone()),
         inline: args.isolation == Isolation::Inline,
+        frontend: None,
+        paused: false,
     };
     let config_bytes = postcard::to_stdvec(&plan.config)?;
 
@@ -257,11 +266,30 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     );
     drop(ram);
     m.framebuffer = regions_by_kind.get("vga").and_then(|r| r.get(1)).cloned();
+    match crate::display::start(display, m.framebuffer.clone()) {
+        Ok(f) => m.frontend = f,
+        Err(e) => {
+            m.shutdown();
+            return Err(e);
+        }
+    }
 
     let deadline = args
         .timeout
         .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     let status = m.serve(deadline);
+    // Put the terminal back before anything more is said.
+    m.frontend = None;
+    if let Some(path) = &args.screenshot_on_exit {
+        let png = m.screenshot().map_err(anyhow::Error::msg);
+        let written = png.and_then(|png| {
+            std::fs::write(path, png)
+                .with_context(|| format!("writing the screenshot {}", path.display()))
+        });
+        if let Err(e) = written {
+            eprintln!("cloister: no screenshot: {e:#}");
+        }
+    }
     if let Some(path) = &args.screen_text_on_exit {
         let text = m.automation.screen_text(m.framebuffer.as_deref());
         automation::write_screen_text(path, text)?;
@@ -350,13 +378,16 @@ impl Machine {
             } else {
                 timeout
             };
-            let (sig_ready, cpu_ready, ctl_ready, serial_ready) = {
-                let mut fds = [
+            let (sig_ready, cpu_ready, ctl_ready, serial_ready, ui_ready) = {
+                let mut fds = vec![
                     PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.children[0].control.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.control.listener.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.serial_tap.0.as_fd(), PollFlags::POLLIN),
                 ];
+                if let Some(f) = &self.frontend {
+                    fds.push(PollFd::new(f.wake_fd(), PollFlags::POLLIN));
+                }
                 match poll(&mut fds, timeout) {
                     Ok(_) => {}
                     Err(nix::errno::Errno::EINTR) => continue,
@@ -368,8 +399,14 @@ impl Machine {
                     ready(&fds[1]),
                     ready(&fds[2]),
                     ready(&fds[3]),
+                    fds.get(4).is_some_and(ready),
                 )
             };
+            if ui_ready {
+                if let Some(status) = self.on_frontend() {
+                    return Ok(status);
+                }
+            }
             if serial_ready && self.on_serial() {
                 return Ok(0);
             }
@@ -460,6 +497,14 @@ impl Machine {
                 events.push((key, pressed))
             });
         for (key, pressed) in events {
+            self.send_key(key, pressed);
+        }
+        found
+    }
+
+    /// Delivers one key event to the keyboard device, wherever it runs.
+    fn send_key(&mut self, key: keys::Key, pressed: bool) {
+        {
             let input = cloister_shared::HostInput::Key {
                 code: key.code,
                 extended: key.extended,
@@ -485,7 +530,48 @@ impl Machine {
                 }
             }
         }
-        found
+    }
+
+    /// Acts on what the window or terminal asked; an exit status if the user quit.
+    fn on_frontend(&mut self) -> Option<i32> {
+        let events = self
+            .frontend
+            .as_mut()
+            .map(|f| f.drain())
+            .unwrap_or_default();
+        for ev in events {
+            match ev {
+                UiEvent::Key(key, pressed) => self.send_key(key, pressed),
+                UiEvent::Chord(keys) => self.automation.push(vec![keys::Step::Chord(keys)]),
+                UiEvent::TogglePause => {
+                    let _ = self.set_paused(!self.paused);
+                }
+                UiEvent::Quit => return Some(0),
+            }
+        }
+        None
+    }
+
+    /// Pauses or resumes the CPU.
+    fn set_paused(&mut self, paused: bool) -> anyhow::Result<()> {
+        let msg = if paused { ToCpu::Pause } else { ToCpu::Resume };
+        control::send(&mut self.children[0].control, &msg).context("telling the CPU")?;
+        wait::ring(&self.machine_view().control);
+        self.paused = paused;
+        if let Some(f) = &self.frontend {
+            f.state.paused.store(paused, Release);
+        }
+        Ok(())
+    }
+
+    /// The screen as a PNG.
+    fn screenshot(&self) -> Result<Vec<u8>, String> {
+        let fb = self
+            .framebuffer
+            .as_deref()
+            .ok_or("the machine has no VGA")?;
+        let frame = FramebufferReader::snapshot(fb.bytes_mut()).map_err(|e| e.to_string())?;
+        crate::display::encode_png(&frame).map_err(|e| e.to_string())
     }
 
     fn on_cpu_message(&mut self) -> Option<i32> {
@@ -562,6 +648,41 @@ impl Machine {
             CtlRequest::Quit => {
                 let _ = control::send(&mut client, &CtlReply::Ok);
                 Ok(Some(0))
+            }
+            CtlRequest::Screenshot => {
+                let reply = match self.screenshot() {
+                    Ok(png) => CtlReply::Png(png),
+                    Err(e) => CtlReply::Error(e),
+                };
+                let _ = control::send(&mut client, &reply);
+                Ok(None)
+            }
+            CtlRequest::ScreenText => {
+                let reply = match self.automation.screen_text(self.framebuffer.as_deref()) {
+                    Some(text) => CtlReply::Text(text),
+                    None => CtlReply::Error("the screen shows no text".into()),
+                };
+                let _ = control::send(&mut client, &reply);
+                Ok(None)
+            }
+            CtlRequest::SendKeys(script) => {
+                let reply = match keys::parse(&script) {
+                    Ok(steps) => {
+                        self.automation.push(steps);
+                        CtlReply::Ok
+                    }
+                    Err(e) => CtlReply::Error(format!("{e:#}")),
+                };
+                let _ = control::send(&mut client, &reply);
+                Ok(None)
+            }
+            r @ (CtlRequest::Pause | CtlRequest::Resume) => {
+                let reply = match self.set_paused(matches!(r, CtlRequest::Pause)) {
+                    Ok(()) => CtlReply::Ok,
+                    Err(e) => CtlReply::Error(format!("{e:#}")),
+                };
+                let _ = control::send(&mut client, &reply);
+                Ok(None)
             }
         }
     }
