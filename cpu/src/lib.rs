@@ -6,8 +6,15 @@
 //! addressing, FS/GS, the 0x0F page up to the Pentium Pro's CMOV/CMPXCHG8B/RDTSC/CPUID). The CPU
 //! sees the machine only through [`Bus`]. Differences between chips live in [`model`].
 //!
-//! Not yet: protected mode (setting CR0.PE stops with [`Exit::Shutdown`] and [`Cpu::unimplemented`] saying so) and the x87 FPU
-//! (ESC opcodes decode their operand and do nothing; CPUID does not advertise an FPU).
+//! How it runs: [`Cpu::run`] executes straight-line blocks of decoded instructions kept by
+//! physical address (`cache`, `decode`); the common forms run from their decoded operands
+//! (`exec::fast`), the rest from their bytes (`exec`, one module per family). Interrupts are
+//! polled between blocks (which end at every jump); [`Cpu::step`] runs exactly one instruction
+//! and polls before it. Faults restart the instruction and are delivered through the IVT.
+//!
+//! Not yet: protected mode (setting CR0.PE stops with [`Exit::Shutdown`], and
+//! [`Cpu::unimplemented`] says why) and the x87 FPU (ESC opcodes check their memory operand and
+//! do nothing else; CPUID does not advertise an FPU).
 
 pub mod bus;
 mod cache;

@@ -64,8 +64,9 @@ pub enum Exit {
 pub(crate) enum Fault {
     /// A processor exception, delivered through the interrupt vector table.
     Exception(u8),
-    /// See [`Cpu::unimplemented`].
-    Unimplemented(&'static str),
+    /// See [`Cpu::unimplemented`] (which holds what). Kept payload-free so that `R<u32>` fits
+    /// in registers.
+    Unimplemented,
 }
 
 pub(crate) type R<T> = Result<T, Fault>;
@@ -280,6 +281,12 @@ impl Cpu {
     /// that is. The instruction did not execute: CS:EIP still points at it.
     pub fn unimplemented(&self) -> Option<&'static str> {
         self.unimplemented
+    }
+
+    /// The fault for a feature not done yet, noting what it is for [`Cpu::unimplemented`].
+    pub(crate) fn unimplemented_fault(&mut self, what: &'static str) -> Fault {
+        self.unimplemented = Some(what);
+        Fault::Unimplemented
     }
 
     /// Whether CR0.PE is set (protected mode; not interpreted yet).

@@ -52,7 +52,7 @@ impl Cpu {
     /// Loads CS:EIP for a far transfer in real mode.
     fn far_to(&mut self, sel: u16, off: u32) -> R<()> {
         if self.protected_mode() {
-            return Err(Fault::Unimplemented("protected-mode far transfer"));
+            return Err(self.unimplemented_fault("protected-mode far transfer"));
         }
         self.load_segment_real(SegReg::Cs, sel);
         self.eip = if self.pfx.op32 { off } else { off & 0xFFFF };
@@ -135,7 +135,7 @@ impl Cpu {
     /// and IP, clears IF, TF and AC, and jumps to the vector.
     pub(crate) fn interrupt<B: Bus>(&mut self, bus: &mut B, v: u8) -> R<()> {
         if self.protected_mode() {
-            return Err(Fault::Unimplemented("protected-mode interrupt"));
+            return Err(self.unimplemented_fault("protected-mode interrupt"));
         }
         let entry = v as u32 * 4;
         if entry + 3 > self.idtr.limit as u32 {
@@ -159,7 +159,7 @@ impl Cpu {
 
     pub(crate) fn iret<B: Bus>(&mut self, bus: &mut B) -> R<()> {
         if self.protected_mode() {
-            return Err(Fault::Unimplemented("protected-mode IRET"));
+            return Err(self.unimplemented_fault("protected-mode IRET"));
         }
         let v = self.osize();
         let ip = self.pop(bus, v)?;

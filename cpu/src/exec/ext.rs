@@ -316,7 +316,7 @@ impl Cpu {
 
     fn set_cr0(&mut self, v: u32) -> R<()> {
         if v & 1 != 0 {
-            return Err(Fault::Unimplemented("protected mode (CR0.PE)"));
+            return Err(self.unimplemented_fault("protected mode (CR0.PE)"));
         }
         self.cr0 = v | 0x10;
         Ok(())

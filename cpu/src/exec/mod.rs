@@ -75,9 +75,8 @@ fn fault<B: Bus>(cpu: &mut Cpu, bus: &mut B, f: Fault, esp: u32) -> Option<Exit>
             cpu.halted = false;
             deliver_or_escalate(cpu, bus, v)
         }
-        Fault::Unimplemented(what) => {
+        Fault::Unimplemented => {
             cpu.eip = cpu.start_eip;
-            cpu.unimplemented = Some(what);
             Some(Exit::Shutdown)
         }
     }

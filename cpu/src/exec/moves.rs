@@ -61,7 +61,7 @@ impl Cpu {
     /// for one instruction.
     pub(crate) fn load_seg(&mut self, seg: SegReg, sel: u16) -> R<()> {
         if self.protected_mode() {
-            return Err(Fault::Unimplemented("protected-mode segment load"));
+            return Err(self.unimplemented_fault("protected-mode segment load"));
         }
         self.load_segment_real(seg, sel);
         if seg == SegReg::Ss {
