@@ -8,6 +8,7 @@
 PROBE     equ 0x300
 MARKER    equ 0x0600           ; survives a reset (RAM is not cleared), so a reset shows
 COUNTS    equ 0x0700           ; 16 words: interrupts taken per IRQ line
+A20_BEFORE equ 0x0680          ; A20 state before the probe misbehaved
 
 start:
         SETUP_REAL_MODE
@@ -43,6 +44,8 @@ start:
         xor     al, al
         out     0xA1, al                ; every slave line open
 
+        call    a20_state
+        mov     [A20_BEFORE], al
         mov     dx, PROBE
         in      ax, dx                  ; the probe misbehaves here
         sti
@@ -78,12 +81,9 @@ start:
 .got5:  cmp     ax, ax
 .c5:    CHECK   "the declared line, IRQ 5, did"
 
-        ; A20 still enabled: 0000:0500 and FFFF:0510 (1 MiB + 500h) are different bytes
-        mov     ax, 0xFFFF
-        mov     es, ax
-        mov     byte [0x0500], 0x11
-        mov     byte [es:0x0510], 0x22
-        cmp     byte [0x0500], 0x11
+        ; A20 as it was: the probe may not drive it
+        call    a20_state
+        cmp     al, [A20_BEFORE]
         CHECK   "the A20 gate was not touched"
         jmp     pass
 
@@ -109,6 +109,18 @@ handlers:
         dw      irq_ %+ i
 %assign i i + 1
 %endrep
+
+; AL = 1 if A20 is enabled (0000:0500 and FFFF:0510 are different bytes), else 0
+a20_state:
+        push    es
+        mov     ax, 0xFFFF
+        mov     es, ax
+        mov     byte [0x0500], 0x11
+        mov     byte [es:0x0510], 0x22
+        cmp     byte [0x0500], 0x11
+        sete    al
+        pop     es
+        ret
 
 hello:     db "faults test ROM", 10, 0
 reset_msg: db "the CPU was reset by a device that may not", 10, 0
