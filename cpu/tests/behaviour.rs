@@ -344,3 +344,141 @@ fn thirty_two_bit_forms_in_real_mode() {
     assert_eq!(&bus.ram[0x20104..0x20108], &[0x12, 0x34, 0x56, 0x78]);
     assert_eq!(cpu.gpr[1], 0, "CPUID of an unknown leaf");
 }
+
+/// Runs `code` at 1000:0000 to its HLT on an i686 and returns the CPU and bus.
+fn run_686(code: &[u8]) -> (Cpu, TestBus) {
+    let mut bus = TestBus::new();
+    bus.load(CODE, code);
+    let mut cpu = cpu_at(CpuModel::I686);
+    run_to_halt(&mut cpu, &mut bus);
+    (cpu, bus)
+}
+
+#[test]
+fn movzx_movsx_cdq_and_imul_forms() {
+    let (cpu, _) = run_686(&[
+        0xB0, 0x80, // mov al,80h
+        0x66, 0x0F, 0xB6, 0xD8, // movzx ebx,al
+        0x66, 0x0F, 0xBE, 0xC8, // movsx ecx,al
+        0x66, 0x98, // cwde (AX -> EAX)
+        0x66, 0x99, // cdq
+        0x66, 0xBE, 0x03, 0x00, 0x00, 0x00, // mov esi,3
+        0x66, 0x0F, 0xAF, 0xF1, // imul esi,ecx
+        0x66, 0x6B, 0xFE, 0xFE, // imul edi,esi,-2
+        0xF4,
+    ]);
+    assert_eq!(cpu.gpr[3], 0x80, "movzx");
+    assert_eq!(cpu.gpr[1], 0xFFFF_FF80, "movsx");
+    assert_eq!(cpu.gpr[0], 0x80, "cwde of AX=0080h");
+    assert_eq!(cpu.gpr[2], 0, "cdq of a positive EAX");
+    assert_eq!(cpu.gpr[6], (-384i32) as u32, "imul esi,ecx");
+    assert_eq!(cpu.gpr[7], 768, "imul edi,esi,-2");
+}
+
+#[test]
+fn bit_tests_scans_and_double_shifts() {
+    let (cpu, bus) = run_686(&[
+        0x66, 0xB8, 0x00, 0x00, 0x01, 0x00, // mov eax,10000h
+        0x66, 0x0F, 0xBC, 0xD8, // bsf ebx,eax -> 16
+        0x66, 0x0F, 0xBD, 0xC8, // bsr ecx,eax -> 16
+        0xBA, 0x23, 0x00, // mov dx,23h (bit 35 = word 2, bit 3)
+        0x0F, 0xAB, 0x16, 0x00, 0x01, // bts [100h],dx -> sets bit 3 of [104h]
+        0x66, 0xBE, 0x78, 0x56, 0x34, 0x12, // mov esi,12345678h
+        0x66, 0xBF, 0xF0, 0xDE, 0xBC, 0x9A, // mov edi,9ABCDEF0h
+        0x66, 0x0F, 0xA4, 0xFE, 0x08, // shld esi,edi,8 -> 3456789Ah
+        0x66, 0x0F, 0xAC, 0xF7, 0x04, // shrd edi,esi,4 -> A9ABCDEFh
+        0x0F, 0x92, 0xC0, // setb al (CF of the SHRD: bit 3 of EDI = 0)
+        0xF4,
+    ]);
+    assert_eq!(cpu.gpr[3], 16);
+    assert_eq!(cpu.gpr[1], 16);
+    assert_eq!(
+        bus.ram[0x20104], 0x08,
+        "BTS with a register offset reaches the next words"
+    );
+    assert_eq!(cpu.gpr[6], 0x3456_789A);
+    assert_eq!(cpu.gpr[7], 0xA9AB_CDEF);
+    assert_eq!(cpu.gpr[0] & 0xFF, 0);
+}
+
+#[test]
+fn cmpxchg_xadd_cmov_and_pushad() {
+    let (cpu, bus) = run_686(&[
+        0x66, 0xB8, 0x05, 0x00, 0x00, 0x00, // mov eax,5
+        0x66, 0xC7, 0x06, 0x00, 0x01, 0x05, 0x00, 0x00, 0x00, // mov dword [100h],5
+        0x66, 0xBB, 0x07, 0x00, 0x00, 0x00, // mov ebx,7
+        0x66, 0x0F, 0xB1, 0x1E, 0x00, 0x01, // cmpxchg [100h],ebx -> equal: [100h]=7, ZF=1
+        0x66, 0x0F, 0xB1, 0x1E, 0x00, 0x01, // again -> not equal: EAX=7, ZF=0
+        0x66, 0xB9, 0x01, 0x00, 0x00, 0x00, // mov ecx,1
+        0x66, 0x0F, 0xC1, 0x0E, 0x00, 0x01, // xadd [100h],ecx -> [100h]=8, ECX=7
+        0x66, 0x0F, 0x44, 0xD1, // cmove edx,ecx (ZF from XADD: 0 -> not moved)
+        0x66, 0x0F, 0x45, 0xE9, // cmovne ebp,ecx -> EBP=7
+        0x66, 0x60, // pushad
+        0x66, 0x61, // popad
+        0xF4,
+    ]);
+    assert_eq!(
+        u32::from_le_bytes(bus.ram[0x20100..0x20104].try_into().unwrap()),
+        8
+    );
+    assert_eq!(cpu.gpr[0], 7, "the failed CMPXCHG loaded EAX");
+    assert_eq!(cpu.gpr[1], 7, "XADD returned the old value");
+    assert_eq!(cpu.gpr[2], 0, "CMOVE did not move");
+    assert_eq!(cpu.gpr[5], 7, "CMOVNE moved");
+    assert_eq!(cpu.gpr[4], 0x1000, "PUSHAD/POPAD balance");
+    // PUSHAD stores EAX ECX EDX EBX ESP EBP ESI EDI downwards from 0FFCh.
+    assert_eq!(bus.word(0x30FF0), 7, "EBX slot");
+    assert_eq!(
+        bus.word(0x30FEC),
+        0x1000,
+        "the ESP slot holds the value before PUSHAD"
+    );
+}
+
+#[test]
+fn enter_leave_and_far_pointers() {
+    let (cpu, bus) = run_686(&[
+        0xBD, 0x34, 0x12, // mov bp,1234h
+        0xC8, 0x08, 0x00, 0x00, // enter 8,0
+        0x89, 0xEE, // mov si,bp
+        0xC9, // leave
+        0xC7, 0x06, 0x00, 0x02, 0x78, 0x56, // mov word [200h],5678h
+        0xC7, 0x06, 0x02, 0x02, 0x00, 0x40, // mov word [202h],4000h
+        0x0F, 0xB4, 0x3E, 0x00, 0x02, // lfs di,[200h]
+        0x64, 0x8B, 0x05, // mov ax,[fs:di]
+        0xF4,
+    ]);
+    assert_eq!(
+        cpu.gpr[6] & 0xFFFF,
+        0x0FFE,
+        "ENTER made BP the frame pointer"
+    );
+    assert_eq!(cpu.gpr[5] & 0xFFFF, 0x1234, "LEAVE restored BP");
+    assert_eq!(cpu.gpr[4] & 0xFFFF, 0x1000, "and SP");
+    assert_eq!(cpu.segs[SegReg::Fs as usize].selector, 0x4000);
+    assert_eq!(cpu.gpr[7] & 0xFFFF, 0x5678);
+    assert_eq!(
+        cpu.gpr[0] & 0xFFFF,
+        u16::from_le_bytes([bus.ram[0x45678], bus.ram[0x45679]]) as u32
+    );
+}
+
+#[test]
+fn address_size_prefix_on_string_ops_and_rel32_jumps() {
+    let (cpu, bus) = run_686(&[
+        0x66, 0xB9, 0x03, 0x00, 0x00, 0x00, // mov ecx,3
+        0x66, 0xBF, 0x00, 0x03, 0x00, 0x00, // mov edi,300h
+        0xB0, 0xAA, // mov al,0AAh
+        0xFC, // cld
+        0x67, 0xF3, 0xAA, // rep stosb (ECX/EDI)
+        0x0F, 0x84, 0x01, 0x00, // je +1 (ZF clear from CLD? flags unchanged -> not taken)
+        0x90, // nop
+        0x66, 0xE9, 0x01, 0x00, 0x00, 0x00, // jmp rel32 +1 (skips the HLT below)
+        0xF4, // (skipped)
+        0x66, 0x41, // inc ecx
+        0xF4,
+    ]);
+    assert_eq!(&bus.ram[0x20300..0x20304], &[0xAA, 0xAA, 0xAA, 0x00]);
+    assert_eq!(cpu.gpr[7], 0x303);
+    assert_eq!(cpu.gpr[1], 1, "ECX ran down to 0, then INC");
+}
