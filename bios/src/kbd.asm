@@ -735,8 +735,8 @@ int16_handler:
         jmp .x
 .caps:  mov al, 0x20            ; 10h-12h supported
         jmp .x
-.kbid:  mov bx, 0x41AB
-        pop ax                  ; discard saved BX
+.kbid:  mov bx, 0x41AB          ; MF2 keyboard
+        add sp, 2               ; drop the saved BX
         pop ds
         iret
 .x:     pop bx
