@@ -21,6 +21,9 @@ const MAX_HALT_SLEEP: Duration = Duration::from_millis(10);
 /// The longest a paused CPU sleeps without looking at its control channel.
 const MAX_PAUSE_SLEEP: Duration = Duration::from_millis(100);
 
+/// The address mask with the A20 gate off: a PC powers on that way (the 8042 says so too).
+const A20_OFF: u32 = !(1 << 20);
+
 /// Everything the CPU reaches.
 pub struct MachineBus {
     pub mem: GuestMemory,
@@ -30,11 +33,7 @@ pub struct MachineBus {
 
 impl MachineBus {
     pub fn new(mem: GuestMemory, ports: PortBus) -> Self {
-        MachineBus {
-            mem,
-            ports,
-            a20_mask: !0,
-        }
+        MachineBus { mem, ports, a20_mask: A20_OFF }
     }
 
     #[cold]
@@ -73,7 +72,7 @@ impl MachineBus {
     fn apply_lines(&mut self, cpu: &mut Cpu) -> bool {
         let lines = &mut self.ports.lines;
         if let Some(a20) = lines.a20.take() {
-            self.a20_mask = if a20 { !0 } else { !(1 << 20) };
+            self.a20_mask = if a20 { !0 } else { A20_OFF };
         }
         let ram = self.mem.ram_len();
         for (addr, len) in lines.dirty.drain(..) {
@@ -275,7 +274,11 @@ impl Machine {
                 Exit::Budget => {}
                 Exit::Shutdown => {
                     self.bus.ports.platform.flush();
-                    return Ended::Fatal(None, "the CPU shut down (triple fault)".into());
+                    let why = match self.cpu.unimplemented() {
+                        Some(what) => format!("the guest needs {what}, which the CPU does not do yet"),
+                        None => "the CPU shut down (triple fault)".to_owned(),
+                    };
+                    return Ended::Fatal(None, why);
                 }
                 Exit::Halted => {
                     self.bus.ports.platform.flush();
