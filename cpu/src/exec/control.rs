@@ -49,10 +49,10 @@ impl Cpu {
         self.jump_rel(rel)
     }
 
-    /// Loads CS:EIP for a far transfer in real mode.
-    fn far_to(&mut self, sel: u16, off: u32) -> R<()> {
+    /// Loads CS:EIP for a far transfer (in protected mode through the descriptor tables).
+    fn far_to<B: Bus>(&mut self, bus: &mut B, sel: u16, off: u32) -> R<()> {
         if self.protected_mode() {
-            return Err(self.unimplemented_fault("protected-mode far transfer"));
+            return self.far_to_protected(bus, sel, off);
         }
         self.load_segment_real(SegReg::Cs, sel);
         self.eip = if self.pfx.op32 { off } else { off & 0xFFFF };
@@ -67,13 +67,13 @@ impl Cpu {
         self.push(bus, v, cs)?;
         let ip = self.eip;
         self.push(bus, v, ip)?;
-        self.far_to(sel, off)
+        self.far_to(bus, sel, off)
     }
 
     pub(crate) fn jmp_far_imm<B: Bus>(&mut self, bus: &mut B) -> R<()> {
         let off = self.fetch_imm(bus, self.osize());
         let sel = self.fetch16(bus);
-        self.far_to(sel, off)
+        self.far_to(bus, sel, off)
     }
 
     /// RET imm16 / RET / RETF imm16 / RETF (0xC2/C3/CA/CB).
@@ -87,7 +87,7 @@ impl Cpu {
         let ip = self.pop(bus, v)?;
         if op >= 0xCA {
             let cs = self.pop(bus, v)? as u16;
-            self.far_to(cs, ip)?;
+            self.far_to(bus, cs, ip)?;
         } else {
             self.jump_to(ip)?;
         }
@@ -135,7 +135,7 @@ impl Cpu {
     /// and IP, clears IF, TF and AC, and jumps to the vector.
     pub(crate) fn interrupt<B: Bus>(&mut self, bus: &mut B, v: u8) -> R<()> {
         if self.protected_mode() {
-            return Err(self.unimplemented_fault("protected-mode interrupt"));
+            return Err(self.interrupt_protected(v));
         }
         let entry = v as u32 * 4;
         if entry + 3 > self.idtr.limit as u32 {
@@ -159,13 +159,13 @@ impl Cpu {
 
     pub(crate) fn iret<B: Bus>(&mut self, bus: &mut B) -> R<()> {
         if self.protected_mode() {
-            return Err(self.unimplemented_fault("protected-mode IRET"));
+            return self.iret_protected(bus);
         }
         let v = self.osize();
         let ip = self.pop(bus, v)?;
         let cs = self.pop(bus, v)? as u16;
         let f = self.pop(bus, v)?;
-        self.far_to(cs, ip)?;
+        self.far_to(bus, cs, ip)?;
         self.load_flags(v, f);
         Ok(())
     }
@@ -276,7 +276,7 @@ impl Cpu {
                     let ret = self.eip;
                     self.push(bus, v, ret)?;
                 }
-                self.far_to(sel, ip)
+                self.far_to(bus, sel, ip)
             }
             _ => {
                 // PUSH Ev: with SP as the operand, the 8086 pushes the decremented value.

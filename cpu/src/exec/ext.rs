@@ -314,14 +314,6 @@ impl Cpu {
         }
     }
 
-    fn set_cr0(&mut self, v: u32) -> R<()> {
-        if v & 1 != 0 {
-            return Err(self.unimplemented_fault("protected mode (CR0.PE)"));
-        }
-        self.cr0 = v | 0x10;
-        Ok(())
-    }
-
     /// MOV r32,CRn / MOV CRn,r32: the operand is always a register (mod is ignored).
     fn mov_cr<B: Bus>(&mut self, bus: &mut B, to_cr: bool) -> R<()> {
         let b = self.fetch8(bus);

@@ -27,11 +27,12 @@ impl Cpu {
         Loc::Mem(SegReg::from_index(rm.seg), off)
     }
 
-    /// Executes a decoded instruction whose prefixes and length are in `i`; EIP is at its start.
+    /// Executes a decoded instruction whose prefixes and length are in `i`; EIP is at its start
+    /// and `ip_mask` is [`Cpu::ip_mask`] (hoisted out of the block loop).
     #[inline]
-    pub(crate) fn exec_decoded<B: Bus>(&mut self, bus: &mut B, i: &Insn) -> R<()> {
+    pub(crate) fn exec_decoded<B: Bus>(&mut self, bus: &mut B, i: &Insn, ip_mask: u32) -> R<()> {
         self.pfx = i.pfx;
-        self.eip = self.eip.wrapping_add(i.len as u32) & self.ip_mask();
+        self.eip = self.eip.wrapping_add(i.len as u32) & ip_mask;
         let sz = i.sz();
         match i.kind {
             Kind::AluMR => {
@@ -115,18 +116,23 @@ impl Cpu {
                 };
                 self.set_reg(sz, i.reg, off);
             }
-            Kind::Shift => {
-                let loc = self.rm_loc(&i.rm);
-                let count =
-                    if i.by_cl { self.gpr[1] } else { i.imm } as u8 & self.quirks.shift_count_mask;
-                let a = self.read_loc(bus, sz, loc)?;
-                if count != 0 {
-                    let r = self.shift(i.op, sz, a, count as u32);
-                    self.write_loc(bus, sz, loc, r)?;
-                }
-            }
+            Kind::Shift => self.shift_decoded(bus, i)?,
             Kind::Nop => {}
             Kind::Slow => unreachable!("slow instructions run from their bytes"),
+        }
+        Ok(())
+    }
+
+    /// Group 2 from its decoded form (out of line: it is bigger than the common forms).
+    #[inline(never)]
+    fn shift_decoded<B: Bus>(&mut self, bus: &mut B, i: &Insn) -> R<()> {
+        let sz = i.sz();
+        let loc = self.rm_loc(&i.rm);
+        let count = if i.by_cl { self.gpr[1] } else { i.imm } as u8 & self.quirks.shift_count_mask;
+        let a = self.read_loc(bus, sz, loc)?;
+        if count != 0 {
+            let r = self.shift(i.op, sz, a, count as u32);
+            self.write_loc(bus, sz, loc, r)?;
         }
         Ok(())
     }

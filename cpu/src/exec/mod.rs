@@ -6,6 +6,7 @@ mod control;
 mod ext;
 mod fast;
 mod moves;
+mod protected;
 mod shift;
 mod string;
 
@@ -99,7 +100,9 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
             || (cpu.flags & IF != 0 && bus.intr_pending());
         let phys =
             cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
-        if careful || !CodeCache::cacheable(phys) {
+        // Code in a 32-bit segment (protected mode) runs from its bytes: blocks are decoded
+        // for 16-bit code.
+        if careful || !CodeCache::cacheable(phys) || cpu.ip_mask() != 0xFFFF {
             match step(cpu, bus) {
                 Exit::Budget => left -= 1,
                 other => return other,
@@ -116,6 +119,7 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
         };
         let mut stop = None;
         cpu.cache.code_written = false;
+        let ip_mask = cpu.ip_mask();
         for insn in &block {
             let esp = cpu.gpr[4];
             cpu.start_eip = cpu.eip;
@@ -125,7 +129,7 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
                 cpu.pfx = Prefixes::default();
                 exec_one(cpu, bus)
             } else {
-                cpu.exec_decoded(bus, insn)
+                cpu.exec_decoded(bus, insn, ip_mask)
             };
             if let Err(f) = done {
                 stop = fault(cpu, bus, f, esp);
@@ -165,26 +169,31 @@ fn deliver_or_escalate<B: Bus>(cpu: &mut Cpu, bus: &mut B, v: u8) -> Option<Exit
 /// code the blocks use, others from their bytes.
 #[inline]
 fn exec_cached<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
-    // An instruction that may wrap around the end of a 16-bit code segment runs from its bytes.
-    if cpu.eip > 0xFFF0 && cpu.ip_mask() == 0xFFFF {
+    // An instruction that may wrap around the end of a 16-bit code segment runs from its bytes,
+    // as does any in a 32-bit code segment (decoding assumes 16-bit code).
+    if cpu.eip > 0xFFF0 || cpu.ip_mask() != 0xFFFF {
         return exec_one(cpu, bus);
     }
     let phys = cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
     match decode(bus, phys, &cpu.quirks) {
-        Some(insn) if (phys & 0xFFF) <= 0x1000 - 16 => cpu.exec_decoded(bus, &insn),
+        Some(insn) if (phys & 0xFFF) <= 0x1000 - 16 => cpu.exec_decoded(bus, &insn, cpu.ip_mask()),
         _ => exec_one(cpu, bus),
     }
 }
 
 fn exec_one<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
     let q = cpu.quirks;
+    // A 32-bit code segment (D bit) makes 32 bits the default sizes, which the prefixes flip.
+    let big = cpu.segs[SegReg::Cs as usize].attrs & protected::DB != 0;
+    cpu.pfx.op32 = big;
+    cpu.pfx.addr32 = big;
     let op = loop {
         let op = cpu.fetch8(bus);
         match op {
             0x26 | 0x2E | 0x36 | 0x3E => cpu.pfx.seg = Some(SegReg::from_index((op >> 3) & 3)),
             0x64 | 0x65 if q.has_386_ops => cpu.pfx.seg = Some(SegReg::from_index(op - 0x60)),
-            0x66 if q.has_386_ops => cpu.pfx.op32 = true,
-            0x67 if q.has_386_ops => cpu.pfx.addr32 = true,
+            0x66 if q.has_386_ops => cpu.pfx.op32 = !big,
+            0x67 if q.has_386_ops => cpu.pfx.addr32 = !big,
             0xF0 => {}
             0xF1 if q.f1_is_lock => {}
             0xF2 => cpu.pfx.rep = Rep::Repne,

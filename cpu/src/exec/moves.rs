@@ -59,11 +59,12 @@ impl Cpu {
 
     /// Loads a segment register from a selector (MOV/POP/LxS). MOV/POP SS hold interrupts off
     /// for one instruction.
-    pub(crate) fn load_seg(&mut self, seg: SegReg, sel: u16) -> R<()> {
+    pub(crate) fn load_seg<B: Bus>(&mut self, bus: &mut B, seg: SegReg, sel: u16) -> R<()> {
         if self.protected_mode() {
-            return Err(self.unimplemented_fault("protected-mode segment load"));
+            self.load_seg_protected(bus, seg, sel)?;
+        } else {
+            self.load_segment_real(seg, sel);
         }
-        self.load_segment_real(seg, sel);
         if seg == SegReg::Ss {
             self.irq_shadow = true;
         }
@@ -72,7 +73,7 @@ impl Cpu {
 
     pub(crate) fn pop_seg<B: Bus>(&mut self, bus: &mut B, seg: SegReg) -> R<()> {
         let x = self.pop(bus, self.osize())? as u16;
-        self.load_seg(seg, x)
+        self.load_seg(bus, seg, x)
     }
 
     pub(crate) fn pushf<B: Bus>(&mut self, bus: &mut B) -> R<()> {
@@ -96,7 +97,7 @@ impl Cpu {
         let (s, off) = self.far_operand(m.loc)?;
         let x = self.read(bus, v, s, off)?;
         let sel = self.read(bus, Size::W, s, off.wrapping_add(v as u32) & self.amask())? as u16;
-        self.load_seg(seg, sel)?;
+        self.load_seg(bus, seg, sel)?;
         self.set_reg(v, m.reg, x);
         Ok(())
     }
@@ -147,7 +148,7 @@ impl Cpu {
             return ud();
         }
         let sel = self.read_loc(bus, Size::W, m.loc)? as u16;
-        self.load_seg(seg, sel)
+        self.load_seg(bus, seg, sel)
     }
 
     pub(crate) fn lea<B: Bus>(&mut self, bus: &mut B) -> R<()> {
