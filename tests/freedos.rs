@@ -39,31 +39,7 @@ fn floppy_with_mem(name: &str) -> std::path::PathBuf {
 
 /// Runs the floppy with a key script until `until`; the text screen at the end.
 fn session(img: &std::path::Path, keys: &str, until: &str) -> String {
-    let screen = img.with_extension("screen.txt");
-    let r = run(&[
-        "run",
-        "--display",
-        "none",
-        "--fda",
-        img.to_str().unwrap(),
-        "--keys",
-        keys,
-        "--until",
-        until,
-        "--timeout",
-        "60",
-        "--screen-text-on-exit",
-        screen.to_str().unwrap(),
-    ]);
-    let text = std::fs::read_to_string(&screen).unwrap_or_default();
-    assert_eq!(
-        r.status,
-        Some(0),
-        "{} did not show {until:?}; stderr:\n{}\nscreen:\n{text}",
-        img.display(),
-        r.stderr
-    );
-    text
+    session_with(&["--fda", img.to_str().unwrap()], img, keys, until)
 }
 
 /// "1,337,344" → 1337344
@@ -136,4 +112,68 @@ fn every_floppy_boots_to_the_prompt_and_ver_dir_mem_work() {
         );
         eprintln!("{name}: prompt, ver, dir ({free} bytes free), mem: ok");
     }
+}
+
+#[test]
+fn a_hard_disk_made_with_mtools_boots_with_boot_c_and_keeps_what_the_guest_writes() {
+    // A 20 MiB MBR + FAT16 image: mformat's file system, our boot sector, and KERNEL.SYS and
+    // COMMAND.COM copied from the FreeDOS floppy with mcopy (tests/dos/hdboot/mkbootdisk.sh).
+    let dir = scratch("harddisk");
+    let img = dir.join("hd.img");
+    let floppy = testdata().join("images/freedos-boot-1.4MB.img");
+    let st = Command::new("sh")
+        .arg(repo().join("tests/dos/hdboot/mkbootdisk.sh"))
+        .arg(&img)
+        .arg(&floppy)
+        .status()
+        .unwrap();
+    assert!(
+        st.success(),
+        "mkbootdisk.sh failed (needs nasm, mtools, python3)"
+    );
+    let screen = session_with(
+        &["--hda", img.to_str().unwrap(), "--boot", "c"],
+        &img,
+        "{wait:C:\\>}echo written by the guest>NOTE.TXT\\r{sleep:300}dir\\r",
+        "NOTE     TXT",
+    );
+    assert!(screen.contains("NOTE     TXT            22"), "{screen}");
+    // The partition starts at sector 63; mtools reads the file the guest wrote.
+    let out = Command::new("mtype")
+        .arg("-i")
+        .arg(format!("{}@@{}", img.display(), 63 * 512))
+        .arg("::NOTE.TXT")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim_end(),
+        "written by the guest"
+    );
+}
+
+/// Like [`session`], with the machine's disks given as arguments.
+fn session_with(disks: &[&str], img: &std::path::Path, keys: &str, until: &str) -> String {
+    let screen = img.with_extension("screen.txt");
+    let mut args = vec!["run", "--display", "none"];
+    args.extend_from_slice(disks);
+    let screen_arg = screen.to_str().unwrap().to_owned();
+    args.extend_from_slice(&[
+        "--keys",
+        keys,
+        "--until",
+        until,
+        "--timeout",
+        "60",
+        "--screen-text-on-exit",
+        &screen_arg,
+    ]);
+    let r = run(&args);
+    let text = std::fs::read_to_string(&screen).unwrap_or_default();
+    assert_eq!(
+        r.status,
+        Some(0),
+        "did not show {until:?}; stderr:\n{}\nscreen:\n{text}",
+        r.stderr
+    );
+    text
 }

@@ -44,6 +44,7 @@ start:
         xor     al, al
         out     0xA1, al                ; every slave line open
 
+        in      al, 0x60                ; a round trip to the keyboard: its A20 wish is in place
         call    a20_state
         mov     [A20_BEFORE], al
         mov     dx, PROBE

@@ -21,7 +21,8 @@ const MAX_HALT_SLEEP: Duration = Duration::from_millis(10);
 /// The longest a paused CPU sleeps without looking at its control channel.
 const MAX_PAUSE_SLEEP: Duration = Duration::from_millis(100);
 
-/// The address mask with the A20 gate off: a PC powers on that way (the 8042 says so too).
+/// The address mask with the A20 gate off. The CPU starts with the gate on (its first fetch is at
+/// FFFFFFF0h); the keyboard controller's output port decides from then on.
 const A20_OFF: u32 = !(1 << 20);
 
 /// Everything the CPU reaches.
@@ -33,7 +34,7 @@ pub struct MachineBus {
 
 impl MachineBus {
     pub fn new(mem: GuestMemory, ports: PortBus) -> Self {
-        MachineBus { mem, ports, a20_mask: A20_OFF }
+        MachineBus { mem, ports, a20_mask: !0 }
     }
 
     #[cold]

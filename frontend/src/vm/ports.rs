@@ -261,7 +261,12 @@ impl PortBus {
                 }
                 dev.counters.writes += 1;
                 let result = match &mut dev.link {
-                    Link::Ring(client) => client.write(port, width, value & width.mask()),
+                    Link::Ring(client) => {
+                        // The device that drives A20 and reset: its effect must be in place
+                        // before the next instruction, so wait for it (rare, cheap traffic).
+                        let r = client.write(port, width, value & width.mask());
+                        if dev.machine_lines { r.and_then(|()| client.sync()) } else { r }
+                    }
                     Link::Inline {
                         device,
                         deadline,
@@ -282,6 +287,9 @@ impl PortBus {
                     }
                 };
                 self.settle(i, result);
+                if self.devices[i].machine_lines && matches!(self.devices[i].link, Link::Ring(_)) {
+                    self.poll_device(i);
+                }
             }
         }
     }
