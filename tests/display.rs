@@ -101,6 +101,27 @@ impl Machine {
         );
     }
 
+    /// Waits until DOS sits at its prompt: the screen's last line is `A:\>` twice, 300 ms
+    /// apart (AUTOEXEC.BAT clears the screen after showing a prompt or two).
+    fn wait_prompt(&self) {
+        let at_prompt = || {
+            let text = self.screen_text();
+            text.lines().rev().find(|l| !l.trim().is_empty()) == Some("A:\\>")
+        };
+        let found = wait_for(Duration::from_secs(60), || {
+            at_prompt() && {
+                std::thread::sleep(Duration::from_millis(300));
+                at_prompt()
+            }
+        });
+        assert!(
+            found,
+            "DOS never settled at its prompt; screen:\n{}\nstderr:\n{}",
+            self.screen_text(),
+            self.stderr()
+        );
+    }
+
     /// `ctl screenshot`, decoded.
     fn screenshot(&self) -> Image {
         let file = self.dir.join("shot.png");
@@ -206,7 +227,7 @@ fn mode12_expected(x: usize, y: usize) -> [u8; 3] {
 /// Pixels of `img` that differ from a `w`×`h` picture `want` (scaled by whole numbers to the
 /// image), and the first of them.
 fn mismatches(img: &Image, w: usize, h: usize, want: fn(usize, usize) -> [u8; 3]) -> String {
-    if img.width % w != 0 || img.height % h != 0 {
+    if img.width / w * w != img.width || img.height / h * h != img.height {
         return format!(
             "size {}x{} is no multiple of {w}x{h}",
             img.width, img.height
@@ -321,7 +342,7 @@ fn ctl_reads_the_screen_types_pauses_resumes_and_run_saves_a_screenshot_on_exit(
             ],
             &[],
         );
-        m.wait_text("A:\\>", Duration::from_secs(60));
+        m.wait_prompt();
         let r = m.ctl(&["sendkeys", "ver\\r"]);
         assert_eq!(r.status, Some(0), "{}", r.stderr);
         m.wait_text("FreeCom version", Duration::from_secs(30));
@@ -478,6 +499,12 @@ fn term_display_in_tmux_shows_the_prompt_and_runs_typed_commands() {
             &term_command(&dir, &img, &format!("--isolation {isolation}")),
         );
         t.wait("A:\\>", Duration::from_secs(60));
+        let ctl = Machine {
+            child: None,
+            sock: dir.join("ctl.sock"),
+            dir: dir.clone(),
+        };
+        ctl.wait_prompt();
         // The status line fits below the 25 text rows.
         t.wait("Ctrl-] then: q quit", Duration::from_secs(5));
         t.send(&["ver", "Enter"]);
@@ -558,6 +585,21 @@ impl Drop for Xvfb {
     }
 }
 
+/// Runs xdotool on the Xvfb display; false if it is not installed.
+fn xdotool(x: &Xvfb, args: &[&str]) -> bool {
+    match Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", &x.display)
+        .status()
+    {
+        Ok(st) => {
+            assert!(st.success(), "xdotool {args:?} failed");
+            true
+        }
+        Err(_) => false,
+    }
+}
+
 /// Where `small` appears in `big` (pixel for pixel, but for at most 2% of its lit pixels, so
 /// that a cursor blinking between the two captures does not matter), if it does.
 fn find(big: &Image, small: &Image) -> Option<(usize, usize)> {
@@ -595,7 +637,38 @@ fn window_display_under_xvfb_shows_the_prompt() {
             &["--display", "window", "--isolation", isolation],
             &[("DISPLAY", x.display.as_str())],
         );
-        m.wait_text("A:\\>", Duration::from_secs(60));
+        m.wait_prompt();
+        // Keys typed into the window (X events, as a user's) reach the guest, Shift included.
+        if xdotool(
+            &x,
+            &[
+                "search",
+                "--sync",
+                "--name",
+                "^Cloister",
+                "windowfocus",
+                "--sync",
+            ],
+        ) {
+            assert!(xdotool(&x, &["type", "--delay", "40", "echo Typed In X"]));
+            assert!(xdotool(&x, &["key", "--delay", "40", "Return"]));
+            m.wait_text("\nTyped In X", Duration::from_secs(30));
+            // Right Ctrl alone releases the keyboard (the title says so): keys stay with the
+            // host until it is pressed again.
+            assert!(xdotool(&x, &["key", "Control_R"]));
+            assert!(wait_for(Duration::from_secs(5), || window_title(&x)
+                .contains("keyboard released")));
+            assert!(xdotool(&x, &["type", "--delay", "40", "zzz"]));
+            assert!(xdotool(&x, &["key", "Control_R"]));
+            assert!(wait_for(Duration::from_secs(5), || window_title(&x)
+                .contains("keyboard grabbed")));
+            assert!(xdotool(&x, &["type", "--delay", "40", "echo grabbed"]));
+            assert!(xdotool(&x, &["key", "Return"]));
+            m.wait_text("\ngrabbed", Duration::from_secs(30));
+            assert!(!m.screen_text().contains("zzz"), "{}", m.screen_text());
+        } else {
+            eprintln!("xdotool is not installed: keys go through ctl sendkeys instead");
+        }
         let r = m.ctl(&["sendkeys", "ver\\r"]);
         assert_eq!(r.status, Some(0));
         m.wait_text("FreeCom version", Duration::from_secs(30));
@@ -612,8 +685,29 @@ fn window_display_under_xvfb_shows_the_prompt() {
             m.dir.join("root.png").display()
         );
         eprintln!("{isolation}: the window shows the prompt at {shown:?} of the X screen");
-        assert_eq!(m.quit(), Some(0));
+        // Right Ctrl + Q quits.
+        if xdotool(&x, &["key", "Control_R+q"]) {
+            let mut m = m;
+            let mut child = m.child.take().unwrap();
+            let ended = wait_for(Duration::from_secs(20), || {
+                child.try_wait().unwrap().is_some()
+            });
+            assert!(ended, "Right Ctrl+Q did not end the machine");
+            assert_eq!(child.wait().unwrap().code(), Some(0));
+        } else {
+            assert_eq!(m.quit(), Some(0));
+        }
     }
+}
+
+/// The title of the machine's window.
+fn window_title(x: &Xvfb) -> String {
+    let out = Command::new("xdotool")
+        .args(["search", "--name", "^Cloister", "getwindowname"])
+        .env("DISPLAY", &x.display)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into()
 }
 
 /// User plus system CPU time of a process or thread so far, from /proc.
@@ -685,7 +779,7 @@ fn an_idle_screen_costs_under_5_percent_of_a_core() {
     assert!(wait_for(Duration::from_secs(20), || term.sock.exists()));
     machines.push(("term", term, Some(t)));
     for (_, m, _) in &machines {
-        m.wait_text("A:\\>", Duration::from_secs(60));
+        m.wait_prompt();
     }
     std::thread::sleep(Duration::from_secs(1));
     let span = Duration::from_secs(10);

@@ -10,6 +10,7 @@
 //! - keys reach the keyboard device the same way `--keys` scripts do (the supervisor forwards
 //!   them to the keyboard process, or to the CPU process in inline mode), with no extra hop;
 //! - in inline mode the CPU process has no thread to spare for a window's event loop.
+//!
 //! The guest never talks to this code except through the framebuffer, whose reader checks every
 //! size it copies. The `display` device process keeps following the framebuffer headless.
 //!

@@ -8,7 +8,10 @@ use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
 use cloister_shared::framebuffer::{FramebufferReader, ScreenKind};
-use minifb::{Key as K, ScaleMode, Window, WindowOptions};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use minifb::{InputCallback, Key as K, ScaleMode, Window, WindowOptions};
 
 use super::{scale, shortcut, window_keys, FrontendContext, UiEvent, PERIOD};
 
@@ -17,12 +20,25 @@ const START_SIZE: (usize, usize) = (800, 600);
 /// How often the picture is drawn again though nothing changed (the server may have lost it).
 const REDRAW: Duration = Duration::from_secs(1);
 
+/// Key events as the window system reported them, in order (a press and release within one
+/// tick must both reach the guest, so the held-keys snapshot is not enough).
+#[derive(Clone, Default)]
+struct KeyEvents(Rc<RefCell<Vec<(K, bool)>>>);
+
+impl InputCallback for KeyEvents {
+    fn add_char(&mut self, _uni_char: u32) {}
+    fn set_key_state(&mut self, key: K, down: bool) {
+        self.0.borrow_mut().push((key, down));
+    }
+}
+
 /// Keyboard state: what the guest holds, and the host key.
 struct Keyboard {
+    events: KeyEvents,
     grabbed: bool,
     /// Host keys whose make code the guest got.
     held: Vec<K>,
-    /// Keys down at the last look.
+    /// Keys down now (an X server's repeats arrive as presses of a key already down).
     down: Vec<K>,
     host_down: bool,
     host_used: bool,
@@ -38,54 +54,57 @@ impl Keyboard {
     }
 
     fn poll(&mut self, window: &Window, ctx: &mut FrontendContext) {
-        let now = window.get_keys();
-        let pressed: Vec<K> = now
-            .iter()
-            .copied()
-            .filter(|k| !self.down.contains(k))
-            .collect();
-        let released: Vec<K> = self
-            .down
-            .iter()
-            .copied()
-            .filter(|k| !now.contains(k))
-            .collect();
-        self.down = now;
+        let events = std::mem::take(&mut *self.events.0.borrow_mut());
         if !window.is_active() {
             self.release_all(ctx);
+            self.down.clear();
             self.host_down = false;
             return;
         }
-        for key in released {
-            if key == K::RightCtrl {
-                if self.host_down && !self.host_used {
-                    self.grabbed = !self.grabbed;
-                    if !self.grabbed {
-                        self.release_all(ctx);
-                    }
+        for (key, pressed) in events {
+            if pressed {
+                if self.down.contains(&key) {
+                    continue; // the server's autorepeat: typematic is the keyboard's job
                 }
-                self.host_down = false;
-            } else if let Some(i) = self.held.iter().position(|&h| h == key) {
-                self.held.remove(i);
-                if let Some(sc) = window_keys::scan_code(key) {
-                    ctx.events.send(UiEvent::Key(sc, false));
-                }
+                self.down.push(key);
+                self.press(key, ctx);
+            } else {
+                self.down.retain(|&k| k != key);
+                self.release(key, ctx);
             }
         }
-        for key in pressed {
-            if key == K::RightCtrl {
-                self.host_down = true;
-                self.host_used = false;
-            } else if self.host_down {
-                self.host_used = true;
-                if let Some(ev) = shortcut_char(key).and_then(shortcut) {
-                    ctx.events.send(ev);
+    }
+
+    fn press(&mut self, key: K, ctx: &mut FrontendContext) {
+        if key == K::RightCtrl {
+            self.host_down = true;
+            self.host_used = false;
+        } else if self.host_down {
+            self.host_used = true;
+            if let Some(ev) = shortcut_char(key).and_then(shortcut) {
+                ctx.events.send(ev);
+            }
+        } else if self.grabbed {
+            if let Some(sc) = window_keys::scan_code(key) {
+                self.held.push(key);
+                ctx.events.send(UiEvent::Key(sc, true));
+            }
+        }
+    }
+
+    fn release(&mut self, key: K, ctx: &mut FrontendContext) {
+        if key == K::RightCtrl {
+            if self.host_down && !self.host_used {
+                self.grabbed = !self.grabbed;
+                if !self.grabbed {
+                    self.release_all(ctx);
                 }
-            } else if self.grabbed {
-                if let Some(sc) = window_keys::scan_code(key) {
-                    self.held.push(key);
-                    ctx.events.send(UiEvent::Key(sc, true));
-                }
+            }
+            self.host_down = false;
+        } else if let Some(i) = self.held.iter().position(|&h| h == key) {
+            self.held.remove(i);
+            if let Some(sc) = window_keys::scan_code(key) {
+                ctx.events.send(UiEvent::Key(sc, false));
             }
         }
     }
@@ -148,7 +167,10 @@ pub fn run(mut ctx: FrontendContext, ready: SyncSender<Result<(), String>>) {
     window.set_target_fps(0);
     let _ = ready.send(Ok(()));
     let mut reader = FramebufferReader::new();
+    let events = KeyEvents::default();
+    window.set_input_callback(Box::new(events.clone()));
     let mut kb = Keyboard {
+        events,
         grabbed: true,
         held: Vec::new(),
         down: Vec::new(),
