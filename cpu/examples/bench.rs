@@ -1,9 +1,10 @@
 //! Interpreter speed: runs a loop of ordinary 16-bit real-mode code in RAM through a plain
-//! RAM bus and prints guest MIPS. `cargo run --release -p cloister-cpu --example bench`
+//! RAM bus and prints guest MIPS (per CPU second: the machine is shared).
+//! `cargo run --release -p cloister-cpu --example bench -- [COUNT] [mixed|regs] [run|step]`
 
 use std::time::Instant;
 
-use cloister_cpu::{Bus, Cpu, CpuModel, IoWidth, SegReg};
+use cloister_cpu::{Bus, Cpu, CpuModel, Exit, IoWidth, SegReg};
 
 /// 1 MiB of RAM, nothing else.
 struct RamBus {
@@ -99,7 +100,16 @@ fn main() {
         .unwrap_or(200_000_000);
     let t = Instant::now();
     let c0 = cpu_ns();
-    let exit = cpu.run(&mut bus, budget);
+    // `step` as third argument: one instruction at a time, decoding every time (no cache).
+    let exit = if std::env::args().nth(3).as_deref() == Some("step") {
+        let mut e = Exit::Budget;
+        for _ in 0..budget {
+            e = cpu.step(&mut bus);
+        }
+        e
+    } else {
+        cpu.run(&mut bus, budget)
+    };
     let cpu_secs = (cpu_ns() - c0) as f64 / 1e9;
     let secs = t.elapsed().as_secs_f64();
     assert!(
