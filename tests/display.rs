@@ -480,7 +480,8 @@ impl Drop for Tmux {
 /// The shell command that runs cloister in a terminal, then reports its status and lingers.
 fn term_command(dir: &Path, img: &Path, extra: &str) -> String {
     format!(
-        "{} run --display term --timeout 120 --fda {} --control {} {extra}; echo EXITED $?; sleep 60",
+        "{} run --display term --timeout 120 --fda {} --control {} {extra}; echo EXITED $?; \
+         stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; sleep 60",
         cloister(),
         img.display(),
         dir.join("ctl.sock").display()
@@ -496,7 +497,14 @@ fn term_display_in_tmux_shows_the_prompt_and_runs_typed_commands() {
             &format!("term-{isolation}"),
             100,
             30,
-            &term_command(&dir, &img, &format!("--isolation {isolation}")),
+            &term_command(
+                &dir,
+                &img,
+                &format!(
+                    "--isolation {isolation} --debugcon file:{}",
+                    dir.join("debugcon").display()
+                ),
+            ),
         );
         t.wait("A:\\>", Duration::from_secs(60));
         let ctl = Machine {
@@ -511,13 +519,35 @@ fn term_display_in_tmux_shows_the_prompt_and_runs_typed_commands() {
         t.wait("FreeCom version", Duration::from_secs(30));
         t.send(&["echo Hello, World!", "Enter"]);
         t.wait("\nHello, World!", Duration::from_secs(30));
-        // Ctrl-] q quits; the terminal comes back to the shell.
-        t.send(&["C-]", "q"]);
-        t.wait("EXITED 0", Duration::from_secs(20));
+        // Graphics modes as half blocks: PATTERN.COM's mode 13h, then its mode 12h.
+        t.send(&["pattern", "Enter"]);
+        t.wait("▀▀▀▀▀▀▀▀", Duration::from_secs(30));
+        t.send(&["Space"]);
+        assert!(wait_for(Duration::from_secs(30), || {
+            std::fs::read_to_string(dir.join("debugcon")).is_ok_and(|d| d.contains("P12"))
+        }));
+        t.send(&["Space"]);
+        ctl.wait_prompt();
+        // Process mode: Ctrl-] q quits. Inline: SIGTERM. Either way the terminal is put back
+        // (main screen, canonical mode) for the shell.
+        let want = if isolation == "process" {
+            t.send(&["C-]", "q"]);
+            "EXITED 0"
+        } else {
+            let pid = supervisor_pid(&ctl);
+            assert!(Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .unwrap()
+                .success());
+            "EXITED 143"
+        };
+        t.wait(want, Duration::from_secs(20));
+        t.wait("\nicanon", Duration::from_secs(5));
         let screen = t.capture();
         assert!(
-            !screen.contains("FreeCom version"),
-            "{isolation}: the alternate screen was left:\n{screen}"
+            !screen.contains("FreeCom version") && !screen.contains("-icanon"),
+            "{isolation}: the terminal was not put back:\n{screen}"
         );
         eprintln!("{isolation}: term front end ok");
     }
@@ -725,6 +755,19 @@ fn cpu_time(stat: &Path) -> Duration {
     Duration::from_millis((f[0] + f[1]) * 1000 / hz)
 }
 
+/// The pid of the process (the supervisor) behind `m`'s control socket: the CPU's parent.
+fn supervisor_pid(m: &Machine) -> u32 {
+    let status = m.ctl(&["status"]).stdout;
+    let cpu: u32 = status
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some("cpu"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or_else(|| panic!("no cpu in:\n{status}"));
+    let stat = std::fs::read_to_string(format!("/proc/{cpu}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    after.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
 /// The supervisor's front-end thread (`cloister-window` / `cloister-term`), and the display
 /// device process, of the machine behind `m`'s control socket.
 fn display_stats(m: &Machine) -> (PathBuf, PathBuf) {
@@ -736,9 +779,7 @@ fn display_stats(m: &Machine) -> (PathBuf, PathBuf) {
             .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
             .unwrap_or_else(|| panic!("no {name} in:\n{status}"))
     };
-    let cpu = std::fs::read_to_string(format!("/proc/{}/stat", pid("cpu"))).unwrap();
-    let after = &cpu[cpu.rfind(')').unwrap() + 2..];
-    let supervisor: u32 = after.split(' ').nth(1).unwrap().parse().unwrap();
+    let supervisor = supervisor_pid(m);
     let thread = std::fs::read_dir(format!("/proc/{supervisor}/task"))
         .unwrap()
         .filter_map(|e| e.ok())

@@ -1,7 +1,13 @@
-//! The display device for `--display none`: it serves no ports; it follows the VGA framebuffer
-//! in shared memory (its region 0 is the VGA device's framebuffer region), copying only the rows
-//! that changed, at the screen's refresh rate, so that a frame is always ready to show or
-//! capture. The window and terminal front ends build on the same reader.
+//! The display device: it serves no ports; it follows the VGA framebuffer in shared memory (its
+//! region 0 is the VGA device's framebuffer region), copying only the rows that changed, at the
+//! screen's refresh rate, and counts frames. It is the headless display in every mode.
+//!
+//! The window and terminal front ends (`--display window|term`) are host user interface, not a
+//! device model: they run on a thread of the supervisor (`frontend/src/display`), which owns the
+//! controlling terminal, outlives every other process (so it can always put the terminal back),
+//! forwards keys to the keyboard device as `--keys` does, and has a thread to spare in inline
+//! mode, where this device runs inside the CPU process. They use the same reader over the same
+//! region. See docs/DISPLAY.md.
 
 use cloister_shared::framebuffer::{FramebufferReader, FRAMEBUFFER_SIZE};
 use cloister_shared::{DeviceBus, DeviceManifest, PortDevice, StateError};
