@@ -69,12 +69,18 @@ impl MachineBus {
         }
     }
 
-    /// Applies what devices signalled to the machine; true if the CPU must be reset.
-    fn apply_lines(&mut self, cpu: &mut Cpu) -> bool {
-        let lines = &mut self.ports.lines;
-        if let Some(a20) = lines.a20.take() {
+    /// The A20 gate as the keyboard controller last said, in force from the next access on.
+    #[inline]
+    fn take_a20(&mut self) {
+        if let Some(a20) = self.ports.lines.a20.take() {
             self.a20_mask = if a20 { !0 } else { A20_OFF };
         }
+    }
+
+    /// Applies what devices signalled to the machine; true if the CPU must be reset.
+    fn apply_lines(&mut self, cpu: &mut Cpu) -> bool {
+        self.take_a20();
+        let lines = &mut self.ports.lines;
         let ram = self.mem.ram_len();
         for (addr, len) in lines.dirty.drain(..) {
             // Only RAM holds code that changes; a device's claim beyond it is clamped.
@@ -116,11 +122,14 @@ impl Bus for MachineBus {
 
     #[inline]
     fn io_read(&mut self, port: u16, width: IoWidth) -> u32 {
-        self.ports.read(port, width)
+        let v = self.ports.read(port, width);
+        self.take_a20();
+        v
     }
     #[inline]
     fn io_write(&mut self, port: u16, width: IoWidth, value: u32) {
-        self.ports.write(port, width, value)
+        self.ports.write(port, width, value);
+        self.take_a20();
     }
     fn io_read_block(
         &mut self,
