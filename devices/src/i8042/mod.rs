@@ -92,9 +92,10 @@ impl KeyboardController {
                 last_output: 0,
                 replies: VecDeque::new(),
                 pending: None,
-                // A20 is off at power-on, as on the AT: the 8086 wrap-around holds until enabled.
+                // The machine starts with A20 enabled, held by port 92h's fast-A20 bit and not by
+                // the 8042, so that either control alone can turn it off (a BIOS clears 92h).
                 a20_output_port: false,
-                port92: 0,
+                port92: 0x02,
                 break_prefix: false,
                 next_delivery: 0,
                 kbd: Ps2Keyboard::new(),
@@ -411,7 +412,7 @@ impl PortDevice for KeyboardController {
     }
 
     fn start(&mut self, bus: &mut dyn DeviceBus) {
-        // The CPU's gate follows this device from the start (A20 is disabled at power-on).
+        // The CPU's gate follows this device from the start (and after a restore).
         bus.set_a20(self.a20());
         bus.publish(0x60, Published::None, false);
         self.c.published_status = None;

@@ -7,8 +7,8 @@ fn setup() -> (KeyboardController, TestBus) {
     kc.start(&mut bus);
     assert_eq!(
         bus.a20,
-        Some(false),
-        "start tells the CPU the gate's state: off at power-on"
+        Some(true),
+        "start tells the CPU the gate's state: on at power-on"
     );
     (kc, bus)
 }
@@ -54,6 +54,13 @@ fn command_byte_read_write() {
 #[test]
 fn a20_through_output_port_and_port92() {
     let (mut kc, mut bus) = setup();
+    assert_eq!(
+        bus.inb(&mut kc, 0x92),
+        0x02,
+        "on at power-on through port 92h"
+    );
+    bus.outb(&mut kc, 0x92, 0x00);
+    assert_eq!(bus.a20, Some(false));
     bus.outb(&mut kc, 0x64, 0xD1);
     bus.outb(&mut kc, 0x60, 0xDD); // A20 off, reset line high
     assert_eq!(bus.a20, Some(false));
