@@ -9,6 +9,9 @@ use std::process::Command;
 
 use common::*;
 
+/// One FreeDOS machine at a time: each is eight processes, and CI has two cores.
+static ONE_MACHINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 const FLOPPIES: [&str; 5] = [
     "freedos-boot-1.4MB.img",
     "freedos-boot-1200K.img",
@@ -66,6 +69,7 @@ fn mtools_free_bytes(img: &std::path::Path) -> u64 {
 
 #[test]
 fn every_floppy_boots_to_the_prompt_and_ver_dir_mem_work() {
+    let _one = ONE_MACHINE.lock().unwrap_or_else(|e| e.into_inner());
     for name in FLOPPIES {
         let img = floppy_with_mem(name);
         let free = mtools_free_bytes(&img);
@@ -116,6 +120,7 @@ fn every_floppy_boots_to_the_prompt_and_ver_dir_mem_work() {
 
 #[test]
 fn a_hard_disk_made_with_mtools_boots_with_boot_c_and_keeps_what_the_guest_writes() {
+    let _one = ONE_MACHINE.lock().unwrap_or_else(|e| e.into_inner());
     // A 20 MiB MBR + FAT16 image: mformat's file system, our boot sector, and KERNEL.SYS and
     // COMMAND.COM copied from the FreeDOS floppy with mcopy (tests/dos/hdboot/mkbootdisk.sh).
     let dir = scratch("harddisk");
