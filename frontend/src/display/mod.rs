@@ -18,12 +18,14 @@
 
 pub mod scale;
 mod screenshot;
+mod stderr;
 mod term;
 mod term_keys;
 mod window;
 mod window_keys;
 
 pub use screenshot::{encode_png, ScreenshotError};
+pub use stderr::StderrAside;
 
 use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd};

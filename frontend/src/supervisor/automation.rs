@@ -128,6 +128,44 @@ impl Automation {
     }
 }
 
+/// Key events typed live (window, terminal), sent in order at least [`KEY_GAP`] apart: scan
+/// codes arriving back to back get lost between the keyboard and the guest's BIOS, and a window
+/// system often reports a press and its release in the same tick. Separate from the script so
+/// that a script waiting for text never holds up the user.
+#[derive(Default)]
+pub struct LiveKeys {
+    queue: VecDeque<(Key, bool)>,
+    next_at: Option<Instant>,
+}
+
+impl LiveKeys {
+    pub fn key(&mut self, key: Key, pressed: bool) {
+        self.queue.push_back((key, pressed));
+    }
+
+    /// Presses `keys` in order and releases them in reverse.
+    pub fn chord(&mut self, keys: &[Key]) {
+        self.queue.extend(keys.iter().map(|&k| (k, true)));
+        self.queue.extend(keys.iter().rev().map(|&k| (k, false)));
+    }
+
+    pub fn active(&self) -> bool {
+        !self.queue.is_empty()
+    }
+
+    /// Sends the events that are due.
+    pub fn tick(&mut self, mut send: impl FnMut(Key, bool)) {
+        let now = Instant::now();
+        if self.next_at.is_some_and(|t| now < t) {
+            return;
+        }
+        if let Some((key, pressed)) = self.queue.pop_front() {
+            send(key, pressed);
+            self.next_at = Some(now + KEY_GAP);
+        }
+    }
+}
+
 /// Writes the screen text to `path` (code page 437 shown as UTF-8).
 pub fn write_screen_text(path: &PathBuf, text: Option<String>) -> anyhow::Result<()> {
     use anyhow::Context;

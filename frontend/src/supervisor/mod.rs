@@ -48,6 +48,8 @@ struct Machine {
     /// The serial port's output (pipe) and where it goes on to.
     serial_tap: (std::fs::File, Option<std::fs::File>),
     automation: automation::Automation,
+    /// Keys typed in the window or terminal, paced.
+    live_keys: automation::LiveKeys,
     /// Whether the keyboard runs inline (keys then go through the CPU process).
     inline: bool,
     /// ctl clients waiting for the CPU's status report.
@@ -64,6 +66,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         None => Vec::new(),
     };
     let display = crate::display::choose(args.display)?;
+    let term = display == crate::cli::Display::Term;
+    if term && (args.serial == "stdio" || args.debugcon.as_deref() == Some("stdio")) {
+        anyhow::bail!("--display term draws on the terminal: send --serial and --debugcon to file:PATH, not stdio");
+    }
+    // While the terminal shows the machine, stderr (ours and the children's) waits aside.
+    let _stderr_aside = term.then(crate::display::StderrAside::begin).transpose()?;
     let mut plan = plan::plan(&args)?;
     let faults = parse_faults(&args.inject_fault)?;
     // Block the signals we handle so they queue on the signalfd; children unblock them.
@@ -96,6 +104,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         inline: args.isolation == Isolation::Inline,
         frontend: None,
         paused: false,
+        live_keys: automation::LiveKeys::default(),
     };
     let config_bytes = postcard::to_stdvec(&plan.config)?;
 
@@ -373,7 +382,7 @@ impl Machine {
                 None => PollTimeout::try_from(60_000).unwrap_or(PollTimeout::MAX),
             };
             // A script to type or text to wait for: look at the screen often.
-            let timeout = if self.automation.active() {
+            let timeout = if self.automation.active() || self.live_keys.active() {
                 timeout.min(PollTimeout::try_from(10).unwrap_or(timeout))
             } else {
                 timeout
@@ -412,6 +421,13 @@ impl Machine {
             }
             if self.automation.active() && self.step_automation() {
                 return Ok(0);
+            }
+            if self.live_keys.active() {
+                let mut due = Vec::new();
+                self.live_keys.tick(|k, p| due.push((k, p)));
+                for (k, p) in due {
+                    self.send_key(k, p);
+                }
             }
             if cpu_ready {
                 if let Some(status) = self.on_cpu_message() {
@@ -504,6 +520,7 @@ impl Machine {
 
     /// Delivers one key event to the keyboard device, wherever it runs.
     fn send_key(&mut self, key: keys::Key, pressed: bool) {
+        tracing::trace!(code = key.code, extended = key.extended, pressed, "key");
         {
             let input = cloister_shared::HostInput::Key {
                 code: key.code,
@@ -541,8 +558,8 @@ impl Machine {
             .unwrap_or_default();
         for ev in events {
             match ev {
-                UiEvent::Key(key, pressed) => self.send_key(key, pressed),
-                UiEvent::Chord(keys) => self.automation.push(vec![keys::Step::Chord(keys)]),
+                UiEvent::Key(key, pressed) => self.live_keys.key(key, pressed),
+                UiEvent::Chord(keys) => self.live_keys.chord(&keys),
                 UiEvent::TogglePause => {
                     let _ = self.set_paused(!self.paused);
                 }
