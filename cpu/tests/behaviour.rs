@@ -313,17 +313,20 @@ fn push_sp_and_shift_counts_follow_the_model() {
 }
 
 #[test]
-fn entering_protected_mode_stops_and_says_so() {
-    // mov eax,cr0; or al,1; mov cr0,eax
+fn an_unimplemented_feature_stops_and_says_so() {
+    // mov eax,cr0; or eax,80000001h; mov cr0,eax (paging is not interpreted yet)
     let mut bus = TestBus::new();
     bus.load(
         CODE,
-        &[0x0F, 0x20, 0xC0, 0x0C, 0x01, 0x0F, 0x22, 0xC0, 0xF4],
+        &[
+            0x0F, 0x20, 0xC0, 0x66, 0x0D, 0x01, 0x00, 0x00, 0x80, 0x0F, 0x22, 0xC0, 0xF4,
+        ],
     );
     let mut cpu = cpu_at(CpuModel::I686);
     assert_eq!(cpu.run(&mut bus, 100), Exit::Shutdown);
     assert!(cpu.unimplemented().is_some());
-    assert_eq!(cpu.eip, 5, "stopped on the MOV CR0");
+    assert_eq!(cpu.eip, 9, "stopped on the MOV CR0, which did not execute");
+    assert_eq!(cpu.cr0 & 0x8000_0001, 0);
 }
 
 #[test]
