@@ -8,6 +8,7 @@ use cloister_shared::framebuffer::{FramebufferReader, TextScreen};
 use cloister_shared::sys::memfd::SharedRegion;
 
 use super::keys::{Key, Step};
+use crate::display::UiEvent;
 
 /// Time between key events: slow enough for a BIOS's 16-key buffer and a DOS that echoes.
 const KEY_GAP: Duration = Duration::from_millis(15);
@@ -171,4 +172,27 @@ pub fn write_screen_text(path: &PathBuf, text: Option<String>) -> anyhow::Result
     use anyhow::Context;
     std::fs::write(path, text.unwrap_or_default())
         .with_context(|| format!("writing the screen text to {}", path.display()))
+}
+
+/// What the window or terminal asks of the machine.
+impl super::Machine {
+    /// Acts on what the window or terminal asked; an exit status if the user quit.
+    pub(super) fn on_frontend(&mut self) -> Option<i32> {
+        let events = self
+            .frontend
+            .as_mut()
+            .map(|f| f.drain())
+            .unwrap_or_default();
+        for ev in events {
+            match ev {
+                UiEvent::Key(key, pressed) => self.live_keys.key(key, pressed),
+                UiEvent::Chord(keys) => self.live_keys.chord(&keys),
+                UiEvent::TogglePause => {
+                    let _ = self.set_paused(!self.paused);
+                }
+                UiEvent::Quit => return Some(0),
+            }
+        }
+        None
+    }
 }

@@ -4,9 +4,15 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::sync::atomic::Ordering::Release;
+
 use anyhow::Context;
-use cloister_shared::control::{self, PortCounters};
+use cloister_shared::control::{self, PortCounters, ToCpu};
+use cloister_shared::framebuffer::FramebufferReader;
+use cloister_shared::plane::wait;
 use serde::{Deserialize, Serialize};
+
+use super::{keys, Machine};
 
 /// What `cloister ctl` asks.
 #[derive(Debug, Serialize, Deserialize)]
@@ -103,5 +109,83 @@ impl ControlSocket {
 
     pub fn remove(&self) {
         let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// What the supervisor does for a ctl client.
+impl Machine {
+    pub(super) fn on_ctl(&mut self) -> anyhow::Result<Option<i32>> {
+        let Some((mut client, request)) = self.control.accept() else {
+            return Ok(None);
+        };
+        match request {
+            CtlRequest::Status => {
+                control::send(&mut self.children[0].control, &ToCpu::Status)?;
+                wait::ring(&self.machine_view().control);
+                self.waiting_status.push(client);
+                Ok(None)
+            }
+            CtlRequest::Quit => {
+                let _ = control::send(&mut client, &CtlReply::Ok);
+                Ok(Some(0))
+            }
+            CtlRequest::Screenshot => {
+                let reply = match self.screenshot() {
+                    Ok(png) => CtlReply::Png(png),
+                    Err(e) => CtlReply::Error(e),
+                };
+                let _ = control::send(&mut client, &reply);
+                Ok(None)
+            }
+            CtlRequest::ScreenText => {
+                let reply = match self.automation.screen_text(self.framebuffer.as_deref()) {
+                    Some(text) => CtlReply::Text(text),
+                    None => CtlReply::Error("the screen shows no text".into()),
+                };
+                let _ = control::send(&mut client, &reply);
+                Ok(None)
+            }
+            CtlRequest::SendKeys(script) => {
+                let reply = match keys::parse(&script) {
+                    Ok(steps) => {
+                        self.automation.push(steps);
+                        CtlReply::Ok
+                    }
+                    Err(e) => CtlReply::Error(format!("{e:#}")),
+                };
+                let _ = control::send(&mut client, &reply);
+                Ok(None)
+            }
+            r @ (CtlRequest::Pause | CtlRequest::Resume) => {
+                let reply = match self.set_paused(matches!(r, CtlRequest::Pause)) {
+                    Ok(()) => CtlReply::Ok,
+                    Err(e) => CtlReply::Error(format!("{e:#}")),
+                };
+                let _ = control::send(&mut client, &reply);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Pauses or resumes the CPU.
+    pub(super) fn set_paused(&mut self, paused: bool) -> anyhow::Result<()> {
+        let msg = if paused { ToCpu::Pause } else { ToCpu::Resume };
+        control::send(&mut self.children[0].control, &msg).context("telling the CPU")?;
+        wait::ring(&self.machine_view().control);
+        self.paused = paused;
+        if let Some(f) = &self.frontend {
+            f.state.paused.store(paused, Release);
+        }
+        Ok(())
+    }
+
+    /// The screen as a PNG.
+    pub(super) fn screenshot(&self) -> Result<Vec<u8>, String> {
+        let fb = self
+            .framebuffer
+            .as_deref()
+            .ok_or("the machine has no VGA")?;
+        let frame = FramebufferReader::snapshot(fb.bytes_mut()).map_err(|e| e.to_string())?;
+        crate::display::encode_png(&frame).map_err(|e| e.to_string())
     }
 }

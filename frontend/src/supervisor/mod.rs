@@ -28,10 +28,8 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 
 use crate::cli::{Isolation, RunArgs};
-use crate::display::UiEvent;
 use children::{describe, spawn, ChildProc};
-use cloister_shared::framebuffer::FramebufferReader;
-use control_socket::{ControlSocket, CtlReply, CtlRequest, ProcessStatus};
+use control_socket::{ControlSocket, CtlReply, ProcessStatus};
 
 /// The exit status for an expired --timeout, as timeout(1) has it.
 pub const TIMEOUT_STATUS: i32 = 124;
@@ -549,48 +547,6 @@ impl Machine {
         }
     }
 
-    /// Acts on what the window or terminal asked; an exit status if the user quit.
-    fn on_frontend(&mut self) -> Option<i32> {
-        let events = self
-            .frontend
-            .as_mut()
-            .map(|f| f.drain())
-            .unwrap_or_default();
-        for ev in events {
-            match ev {
-                UiEvent::Key(key, pressed) => self.live_keys.key(key, pressed),
-                UiEvent::Chord(keys) => self.live_keys.chord(&keys),
-                UiEvent::TogglePause => {
-                    let _ = self.set_paused(!self.paused);
-                }
-                UiEvent::Quit => return Some(0),
-            }
-        }
-        None
-    }
-
-    /// Pauses or resumes the CPU.
-    fn set_paused(&mut self, paused: bool) -> anyhow::Result<()> {
-        let msg = if paused { ToCpu::Pause } else { ToCpu::Resume };
-        control::send(&mut self.children[0].control, &msg).context("telling the CPU")?;
-        wait::ring(&self.machine_view().control);
-        self.paused = paused;
-        if let Some(f) = &self.frontend {
-            f.state.paused.store(paused, Release);
-        }
-        Ok(())
-    }
-
-    /// The screen as a PNG.
-    fn screenshot(&self) -> Result<Vec<u8>, String> {
-        let fb = self
-            .framebuffer
-            .as_deref()
-            .ok_or("the machine has no VGA")?;
-        let frame = FramebufferReader::snapshot(fb.bytes_mut()).map_err(|e| e.to_string())?;
-        crate::display::encode_png(&frame).map_err(|e| e.to_string())
-    }
-
     fn on_cpu_message(&mut self) -> Option<i32> {
         match control::recv::<FromCpu>(&mut self.children[0].control) {
             Ok(msg) => self.on_cpu_report(msg),
@@ -647,59 +603,6 @@ impl Machine {
                     let _ = control::send(&mut client, &reply);
                 }
                 None
-            }
-        }
-    }
-
-    fn on_ctl(&mut self) -> anyhow::Result<Option<i32>> {
-        let Some((mut client, request)) = self.control.accept() else {
-            return Ok(None);
-        };
-        match request {
-            CtlRequest::Status => {
-                control::send(&mut self.children[0].control, &ToCpu::Status)?;
-                wait::ring(&self.machine_view().control);
-                self.waiting_status.push(client);
-                Ok(None)
-            }
-            CtlRequest::Quit => {
-                let _ = control::send(&mut client, &CtlReply::Ok);
-                Ok(Some(0))
-            }
-            CtlRequest::Screenshot => {
-                let reply = match self.screenshot() {
-                    Ok(png) => CtlReply::Png(png),
-                    Err(e) => CtlReply::Error(e),
-                };
-                let _ = control::send(&mut client, &reply);
-                Ok(None)
-            }
-            CtlRequest::ScreenText => {
-                let reply = match self.automation.screen_text(self.framebuffer.as_deref()) {
-                    Some(text) => CtlReply::Text(text),
-                    None => CtlReply::Error("the screen shows no text".into()),
-                };
-                let _ = control::send(&mut client, &reply);
-                Ok(None)
-            }
-            CtlRequest::SendKeys(script) => {
-                let reply = match keys::parse(&script) {
-                    Ok(steps) => {
-                        self.automation.push(steps);
-                        CtlReply::Ok
-                    }
-                    Err(e) => CtlReply::Error(format!("{e:#}")),
-                };
-                let _ = control::send(&mut client, &reply);
-                Ok(None)
-            }
-            r @ (CtlRequest::Pause | CtlRequest::Resume) => {
-                let reply = match self.set_paused(matches!(r, CtlRequest::Pause)) {
-                    Ok(()) => CtlReply::Ok,
-                    Err(e) => CtlReply::Error(format!("{e:#}")),
-                };
-                let _ = control::send(&mut client, &reply);
-                Ok(None)
             }
         }
     }
