@@ -181,6 +181,7 @@ fn ctl_reads_the_screen_types_pauses_resumes_and_run_saves_a_screenshot_on_exit(
 
         let r = m.ctl(&["pause"]);
         assert_eq!(r.status, Some(0), "{}", r.stderr);
+        assert!(m.ctl(&["status"]).stdout.contains("cpu: paused"));
         let a = instructions(&m);
         std::thread::sleep(Duration::from_millis(300));
         let b = instructions(&m);
@@ -191,6 +192,7 @@ fn ctl_reads_the_screen_types_pauses_resumes_and_run_saves_a_screenshot_on_exit(
             wait_for(Duration::from_secs(10), || instructions(&m) > b),
             "{isolation}: the CPU did not run again after resume"
         );
+        assert!(m.ctl(&["status"]).stdout.contains("cpu: running"));
 
         let before = m.screenshot();
         assert_eq!((before.width, before.height), (720, 400), "text mode 3");
@@ -273,6 +275,23 @@ fn term_display_in_tmux_shows_the_prompt_and_runs_typed_commands() {
         t.wait("FreeCom version", Duration::from_secs(30));
         t.send(&["echo Hello, World!", "Enter"]);
         t.wait("\nHello, World!", Duration::from_secs(30));
+        // F3 (DOS: repeat the last command) straight from the terminal.
+        t.send(&["F3", "Enter"]);
+        assert!(
+            wait_for(Duration::from_secs(30), || t
+                .capture()
+                .matches("\nHello, World!")
+                .count()
+                >= 2),
+            "F3 did not repeat the command:\n{}",
+            t.capture()
+        );
+        if isolation == "process" {
+            // Ctrl-] d: Ctrl-Alt-Del, which a terminal cannot send; the machine restarts.
+            t.send(&["C-]", "d"]);
+            ctl.wait_text("Cloister BIOS", Duration::from_secs(30));
+            ctl.wait_prompt();
+        }
         // Graphics modes as half blocks: PATTERN.COM's mode 13h, then its mode 12h.
         t.send(&["pattern", "Enter"]);
         t.wait("▀▀▀▀▀▀▀▀", Duration::from_secs(30));

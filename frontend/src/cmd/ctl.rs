@@ -76,6 +76,7 @@ pub fn run(args: CtlArgs) -> anyhow::Result<i32> {
             instructions,
             unmapped_reads,
             unmapped_writes,
+            paused,
         } => {
             println!(
                 "{:<10} {:>8}  {:<16} {:>12} {:>12} {:>12} {:>8} {:>10} {:>10}",
@@ -119,6 +120,7 @@ pub fn run(args: CtlArgs) -> anyhow::Result<i32> {
                 );
             }
             println!("instructions: {instructions}; unserved ports: {unmapped_reads} reads, {unmapped_writes} writes");
+            println!("cpu: {}", if paused { "paused" } else { "running" });
         }
     }
     Ok(0)

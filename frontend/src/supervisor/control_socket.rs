@@ -54,6 +54,8 @@ pub enum CtlReply {
         instructions: u64,
         unmapped_reads: u64,
         unmapped_writes: u64,
+        /// Whether the CPU is paused (`ctl pause`).
+        paused: bool,
     },
 }
 

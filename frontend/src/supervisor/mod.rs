@@ -593,6 +593,7 @@ impl Machine {
                     instructions,
                     unmapped_reads,
                     unmapped_writes,
+                    paused: self.paused,
                     inline: devices
                         .iter()
                         .filter(|(n, _)| !self.children.iter().any(|c| &c.name == n))
