@@ -369,6 +369,15 @@ fn window_display_under_xvfb_shows_the_prompt() {
             assert!(xdotool(&x, &["key", "Return"]));
             m.wait_text("\ngrabbed", Duration::from_secs(30));
             assert!(!m.screen_text().contains("zzz"), "{}", m.screen_text());
+            // Right Ctrl + P pauses (title and ctl agree), and again resumes.
+            assert!(xdotool(&x, &["key", "Control_R+p"]));
+            assert!(wait_for(Duration::from_secs(5), || window_title(&x)
+                .contains("paused")));
+            assert!(m.ctl(&["status"]).stdout.contains("cpu: paused"));
+            assert!(xdotool(&x, &["key", "Control_R+p"]));
+            assert!(wait_for(Duration::from_secs(5), || window_title(&x)
+                .contains("running")));
+            assert!(m.ctl(&["status"]).stdout.contains("cpu: running"));
         } else {
             eprintln!("xdotool is not installed: keys go through ctl sendkeys instead");
         }
