@@ -12,9 +12,14 @@
 //! polled between blocks (which end at every jump); [`Cpu::step`] runs exactly one instruction
 //! and polls before it. Faults restart the instruction and are delivered through the IVT.
 //!
-//! Not yet: protected mode (setting CR0.PE stops with [`Exit::Shutdown`], and
-//! [`Cpu::unimplemented`] says why) and the x87 FPU (ESC opcodes check their memory operand and
-//! do nothing else; CPUID does not advertise an FPU).
+//! Protected mode goes as far as firmware and DOS-era software take it (`exec::protected`):
+//! CR0.PE on and off, segment loads through the GDT/LDT, far JMP/CALL/RETF/IRET between code
+//! segments of one privilege level, 16- and 32-bit code, and unreal mode after switching back.
+//! Interrupts and exceptions in protected mode, privilege changes, gates, tasks, virtual-8086 mode
+//! and paging stop with [`Exit::Shutdown`], and [`Cpu::unimplemented`] says why.
+//!
+//! Not yet: the x87 FPU (ESC opcodes check their memory operand and do nothing else; CPUID does
+//! not advertise an FPU).
 
 pub mod bus;
 mod cache;

@@ -277,8 +277,8 @@ impl Cpu {
     }
 
     /// When the last [`Exit::Shutdown`] was not a triple fault but an instruction needing what
-    /// the interpreter does not do yet (today: entering protected mode by setting CR0.PE), what
-    /// that is. The instruction did not execute: CS:EIP still points at it.
+    /// the interpreter does not do yet (an interrupt or exception in protected mode, paging, a
+    /// privilege change...), what that is. The instruction did not execute: CS:EIP still points at it.
     pub fn unimplemented(&self) -> Option<&'static str> {
         self.unimplemented
     }
@@ -289,7 +289,7 @@ impl Cpu {
         Fault::Unimplemented
     }
 
-    /// Whether CR0.PE is set (protected mode; not interpreted yet).
+    /// Whether CR0.PE is set (protected mode).
     pub fn protected_mode(&self) -> bool {
         self.cr0 & 1 != 0
     }
