@@ -104,9 +104,7 @@ impl Asm {
     /// JMP FAR sel:(next instruction) in 16-bit code.
     fn jmp_far_next(&mut self, sel: u16) -> &mut Self {
         let next = self.here() + 5;
-        self.b(&[0xEA])
-            .b(&next.to_le_bytes())
-            .b(&sel.to_le_bytes())
+        self.b(&[0xEA]).b(&next.to_le_bytes()).b(&sel.to_le_bytes())
     }
     /// MOV AX,sel; MOV seg,AX (seg: 0 ES, 3 DS, 2 SS).
     fn load(&mut self, seg: u8, sel: u16) -> &mut Self {
@@ -174,9 +172,8 @@ fn unreal_mode_keeps_the_4_gib_limit_after_pe_is_cleared() {
 #[test]
 fn a_real_mode_access_past_64_kib_still_faults_without_unreal_mode() {
     let (mut cpu, mut ram) = machine();
-    // MOV ESI,150000; MOV AX,[ESI] -> #GP through the IVT at 0 (vector 13 = 0000:0000 = ADD
-    // [BX+SI],AL...): only check that the access did not happen as a plain read.
-    ram.load(13 * 4, &[0x00, 0x05, 0x00, 0x00]); // #GP handler at 0000:0500: HLT
+    // MOV ESI,150000; MOV AX,[ESI] -> #GP through the IVT (handler at 0000:0500: HLT).
+    ram.load(13 * 4, &[0x00, 0x05, 0x00, 0x00]);
     ram.load(0x500, &[0xF4]);
     let code = [0x66, 0xBE, 0x00, 0x00, 0x15, 0x00, 0x67, 0x8B, 0x06, 0xF4];
     assert_eq!(run(&mut cpu, &mut ram, &code), Exit::Halted);
@@ -217,10 +214,7 @@ fn far_call_retf_and_iret_in_protected_mode() {
     let (mut cpu, mut ram) = machine();
     let mut a = Asm::new();
     a.enter_pm().jmp_far_next(CODE16);
-    // SS gets a flat data selector (the stack stays at linear 0x30000 + SP).
-    a.b(&[0xBC, 0x00, 0x10, 0x00, 0x00]); // placeholder, replaced below
-    a.code.truncate(a.code.len() - 5);
-    // MOV AX,FLAT; MOV SS,AX; MOV ESP,31000
+    // A flat stack: MOV AX,FLAT; MOV SS,AX; MOV ESP,31000
     a.load(2, FLAT).b(&[0x66, 0xBC, 0x00, 0x10, 0x03, 0x00]);
     // CALL FAR CODE16:func (patched)
     let call_at = a.here() as usize;
