@@ -155,6 +155,7 @@ fn committed_state_survives_for_a_replacement_and_uncommitted_entries_replay() {
     for v in 0..10 {
         client.write(0x10, IoWidth::Byte, v).unwrap();
     }
+    client.flush(); // posted writes are shown to the device in batches
     for _ in 0..6 {
         assert!(matches!(first.poll(), Polled::Request(_)));
         first.complete(None);

@@ -256,6 +256,8 @@ impl Machine {
             let exit = self.cpu.run(&mut self.bus, SLICE);
             self.instructions += SLICE;
             let now = now_ns();
+            // Posted writes reach their devices at the latest here (and before any HLT sleep).
+            self.bus.ports.flush();
             let next_timer = self.bus.ports.run_inline_timers(now);
             self.bus.ports.drain_inline_output();
             self.bus.ports.poll_lines();

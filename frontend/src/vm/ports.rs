@@ -432,6 +432,15 @@ impl PortBus {
         }
     }
 
+    /// Shows every device the writes posted to it so far (see `RingClient::flush`).
+    pub fn flush(&mut self) {
+        for dev in &mut self.devices {
+            if let Link::Ring(client) = &mut dev.link {
+                client.flush();
+            }
+        }
+    }
+
     /// Brings in what ring devices signalled: IRQ lines, RAM they wrote, A20 and resets.
     pub fn poll_lines(&mut self) {
         for i in 0..self.devices.len() {

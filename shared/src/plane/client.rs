@@ -10,6 +10,9 @@ use super::wait;
 use crate::sys::memfd::SharedRegion;
 use crate::IoWidth;
 
+/// Posted entries written before `head` is published to the device.
+const PUBLISH_BATCH: u32 = 64;
+
 /// A device did not hold up its end.
 #[derive(Debug, thiserror::Error)]
 pub enum PeerError {
@@ -35,6 +38,9 @@ pub struct RingClient {
     pending_notify: Option<(u32, u16)>,
     /// The device's sleep already woken (see [`wait::wake_if_sleeping`]).
     woken: u32,
+    /// The `head` the device has been shown: posted entries beyond it are written but not yet
+    /// published (see [`RingClient::flush`]).
+    head_shown: u32,
     /// Our last reading of the device's `committed`: space is known to exist up to it without
     /// reading the device's cache line again.
     committed_seen: u32,
@@ -53,9 +59,11 @@ impl RingClient {
             pending_notify: None,
             woken: 0,
             committed_seen: 0,
+            head_shown: 0,
             answer_timeout: Duration::from_secs(10),
         };
         c.head = c.r().cpu.head.load(Relaxed);
+        c.head_shown = c.head;
         c.last_affecting = c.head;
         c
     }
@@ -162,6 +170,7 @@ impl RingClient {
         if slot >= MAX_PORT_SLOTS {
             return Ok(None);
         }
+        self.flush();
         let processed = self.r().device.processed.load(Acquire);
         if processed.wrapping_sub(self.last_affecting) as i32 >= 0 {
             // Caught up (checked for sanity: not past what we wrote).
@@ -218,6 +227,7 @@ impl RingClient {
     /// Waits until the device has applied everything posted so far (for writes whose effect the
     /// CPU must see before its next instruction: the A20 gate, a reset).
     pub fn sync(&mut self) -> Result<(), PeerError> {
+        self.flush();
         let target = self.head;
         let region = self.region.clone();
         // SAFETY: as in `r()`.
@@ -300,27 +310,44 @@ impl RingClient {
             }
         }
         let words = req.encode();
-        let head = self.head.wrapping_add(1);
+        {
+            let slot = &self.r().ring[(self.head % RING_ENTRIES) as usize];
+            slot[0].store(words[0], Relaxed);
+            slot[1].store(words[1], Relaxed);
+        }
+        self.head = self.head.wrapping_add(1);
+        if req.kind != RequestKind::ReadNotify {
+            self.last_affecting = self.head;
+        }
+        if self.head.wrapping_sub(self.head_shown) >= PUBLISH_BATCH {
+            self.flush();
+        }
+        Ok(())
+    }
+
+    /// Shows the device every entry posted so far, and wakes it if it sleeps. Posted writes are
+    /// published in batches (a store, a fence and a look at the device's sleep word per batch,
+    /// not per OUT); every read of this device, and the machine at the end of each run slice and
+    /// before a HLT, flushes first, so no one can observe a write the device has not been shown.
+    #[inline]
+    pub fn flush(&mut self) {
+        if self.head_shown == self.head {
+            return;
+        }
+        self.head_shown = self.head;
         let mut woken = self.woken;
         {
             let r = self.r();
-            let slot = &r.ring[(self.head % RING_ENTRIES) as usize];
-            slot[0].store(words[0], Relaxed);
-            slot[1].store(words[1], Relaxed);
-            r.cpu.head.store(head, Release);
+            r.cpu.head.store(self.head, Release);
             wait::wake_if_sleeping(&r.device_sleep.sleep_gen, &r.doorbell.ring, &mut woken, true);
         }
         self.woken = woken;
-        self.head = head;
-        if req.kind != RequestKind::ReadNotify {
-            self.last_affecting = head;
-        }
-        Ok(())
     }
 
     fn round_trip(&mut self, req: Request) -> Result<u32, PeerError> {
         let idx = self.head;
         self.post(req)?;
+        self.flush();
         let want = idx.wrapping_add(1);
         let region = self.region.clone();
         // SAFETY: as in `r()`; a separate borrow so the closures below need not borrow `self`.
