@@ -70,52 +70,102 @@ fn measure(ports: &mut PortBus) -> Figures {
     let n = 50_000u32;
     let t = Instant::now();
     for _ in 0..n {
-        assert_eq!(ports.block(true, BASE + 7, IoWidth::Word, BUFFER, 256, false), Some(256));
+        assert_eq!(
+            ports.block(true, BASE + 7, IoWidth::Word, BUFFER, 256, false),
+            Some(256)
+        );
     }
     let insw_512_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    Figures { outs_per_s, published_ns, round_trip_median_ns: pct(0.5), round_trip_p99_ns: pct(0.99), insw_512_us }
+    Figures {
+        outs_per_s,
+        published_ns,
+        round_trip_median_ns: pct(0.5),
+        round_trip_p99_ns: pct(0.99),
+        insw_512_us,
+    }
 }
 
-fn process_mode(ram: &Arc<SharedRegion>) -> (PortBus, nix::unistd::Pid, std::os::unix::net::UnixStream, Arc<SharedRegion>) {
+fn process_mode(
+    ram: &Arc<SharedRegion>,
+) -> (
+    PortBus,
+    nix::unistd::Pid,
+    std::os::unix::net::UnixStream,
+    Arc<SharedRegion>,
+) {
     let region = Arc::new(SharedRegion::create("bench-probe", device_region_size()).unwrap());
     let machine = Arc::new(SharedRegion::create("bench-machine", machine_region_size()).unwrap());
     let dup = |r: &SharedRegion| -> OwnedFd { r.fd().try_clone_to_owned().unwrap() };
     let fds = vec![(dup(&region), 10), (dup(&machine), 11), (dup(ram), 12)];
-    let (pid, mut sock) = spawn_exe(env!("CARGO_BIN_EXE_cloister").as_ref(), "__device", fds).unwrap();
+    let (pid, mut sock) =
+        spawn_exe(env!("CARGO_BIN_EXE_cloister").as_ref(), "__device", fds).unwrap();
     let setup = DeviceSetup {
         kind: "probe".into(),
         implementation: "probe".into(),
         config: postcard::to_stdvec(&cloister_devices::registry::MachineConfig::default()).unwrap(),
         manifest: Probe::manifest(),
-        fds: DeviceFds { region: 10, machine: 11, guest_ram: Some(12), regions: vec![], files: vec![], output: None },
+        fds: DeviceFds {
+            region: 10,
+            machine: 11,
+            guest_ram: Some(12),
+            regions: vec![],
+            files: vec![],
+            output: None,
+        },
         guest_ram_size: RAM,
         fault: None,
     };
     control::send(&mut sock, &setup).unwrap();
     // SAFETY: a fresh region of device_region_size() bytes; DeviceRegion is all atomics.
     let r: &DeviceRegion = unsafe { view(region.as_ptr()) };
-    r.supervisor.peer_state.store(PeerState::Running as u32, Release);
+    r.supervisor
+        .peer_state
+        .store(PeerState::Running as u32, Release);
     let mut ports = PortBus::new(Platform::new(None, false), PicPair::new());
-    ports.attach(Probe::manifest(), Link::Ring(RingClient::new(region.clone())), false).unwrap();
+    ports
+        .attach(
+            Probe::manifest(),
+            Link::Ring(RingClient::new(region.clone())),
+            false,
+        )
+        .unwrap();
     (ports, pid, sock, region)
 }
 
 fn inline_mode(ram: &Arc<SharedRegion>) -> PortBus {
     let mut ports = PortBus::new(Platform::new(None, false), PicPair::new());
-    let link = Link::Inline { device: Box::new(Probe::new()), deadline: u64::MAX, regions: vec![], ram: Some(GuestRam::new(ram.clone())), output: None };
+    let link = Link::Inline {
+        device: Box::new(Probe::new()),
+        deadline: u64::MAX,
+        regions: vec![],
+        ram: Some(GuestRam::new(ram.clone())),
+        output: None,
+    };
     ports.attach(Probe::manifest(), link, false).unwrap();
     ports
 }
 
 /// Seconds from start to `A:\>` for FreeDOS from the 1.44 MB floppy.
 fn boot_seconds(isolation: &str) -> Option<f64> {
-    let floppy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/images/freedos-boot-1.4MB.img");
+    let floppy = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata/images/freedos-boot-1.4MB.img");
     if !floppy.exists() {
         return None;
     }
     let t = Instant::now();
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_cloister"))
-        .args(["run", "--display", "none", "--isolation", isolation, "--until", "A:\\>", "--timeout", "30", "--fda"])
+        .args([
+            "run",
+            "--display",
+            "none",
+            "--isolation",
+            isolation,
+            "--until",
+            "A:\\>",
+            "--timeout",
+            "30",
+            "--fda",
+        ])
         .arg(&floppy)
         .status()
         .ok()?;
@@ -135,17 +185,37 @@ fn main() {
     let i = measure(&mut inline);
     let _ = control::send(&mut sock, &ToDevice::Quit);
     // SAFETY: as in process_mode.
-    wait::ring(&unsafe { view::<DeviceRegion>(region.as_ptr()) }.doorbell.control);
+    wait::ring(
+        &unsafe { view::<DeviceRegion>(region.as_ptr()) }
+            .doorbell
+            .control,
+    );
     let _ = nix::sys::wait::waitpid(pid, None);
 
     println!("Data plane through PortBus to the probe device, process mode vs inline (one run):");
     println!("| measure | process | inline | target (process) |");
     println!("|---|---|---|---|");
-    println!("| posted OUTs per second | {:.1} M/s | {:.1} M/s | ≥ 20 M/s |", p.outs_per_s / 1e6, i.outs_per_s / 1e6);
-    println!("| published-register IN | {:.1} ns | {:.1} ns | ≤ 20 ns |", p.published_ns, i.published_ns);
-    println!("| IN round trip, median | {:.0} ns | {:.0} ns | ≤ 1 µs |", p.round_trip_median_ns, i.round_trip_median_ns);
-    println!("| IN round trip, p99 | {:.0} ns | {:.0} ns | (printed) |", p.round_trip_p99_ns, i.round_trip_p99_ns);
-    println!("| REP INSW of 512 bytes, one request | {:.2} µs | {:.2} µs | |", p.insw_512_us, i.insw_512_us);
+    println!(
+        "| posted OUTs per second | {:.1} M/s | {:.1} M/s | ≥ 20 M/s |",
+        p.outs_per_s / 1e6,
+        i.outs_per_s / 1e6
+    );
+    println!(
+        "| published-register IN | {:.1} ns | {:.1} ns | ≤ 20 ns |",
+        p.published_ns, i.published_ns
+    );
+    println!(
+        "| IN round trip, median | {:.0} ns | {:.0} ns | ≤ 1 µs |",
+        p.round_trip_median_ns, i.round_trip_median_ns
+    );
+    println!(
+        "| IN round trip, p99 | {:.0} ns | {:.0} ns | (printed) |",
+        p.round_trip_p99_ns, i.round_trip_p99_ns
+    );
+    println!(
+        "| REP INSW of 512 bytes, one request | {:.2} µs | {:.2} µs | |",
+        p.insw_512_us, i.insw_512_us
+    );
 
     let reps = 5;
     let (mut bp, mut bi) = (Vec::new(), Vec::new());

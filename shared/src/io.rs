@@ -202,7 +202,15 @@ pub trait PortDevice: Send {
     /// `REP INS`: moves `count` items of `width` from `port` into guest RAM starting at `addr`,
     /// going down when `backward`. Returns the number of items moved. The default asks
     /// [`PortDevice::io_read`] once per item and writes guest RAM a chunk at a time.
-    fn io_read_block(&mut self, port: u16, width: IoWidth, addr: u64, count: u32, backward: bool, bus: &mut dyn DeviceBus) -> u32 {
+    fn io_read_block(
+        &mut self,
+        port: u16,
+        width: IoWidth,
+        addr: u64,
+        count: u32,
+        backward: bool,
+        bus: &mut dyn DeviceBus,
+    ) -> u32 {
         let w = width.bytes() as usize;
         let mut done = 0u32;
         let mut chunk = Vec::with_capacity(BLOCK_CHUNK);
@@ -212,7 +220,9 @@ pub trait PortDevice: Send {
             for _ in 0..n {
                 chunk.extend_from_slice(&self.io_read(port, width, bus).to_le_bytes()[..w]);
             }
-            let Some(start) = block_start(addr, done, n, w, backward) else { return done };
+            let Some(start) = block_start(addr, done, n, w, backward) else {
+                return done;
+            };
             if backward {
                 // Items were read in order, but the first belongs at the highest address.
                 let mut items: Vec<&[u8]> = chunk.chunks(w).collect();
@@ -230,18 +240,32 @@ pub trait PortDevice: Send {
     /// `REP OUTS`: moves `count` items of `width` from guest RAM at `addr` to `port`. Returns the
     /// number of items moved. The default reads guest RAM a chunk at a time and calls
     /// [`PortDevice::io_write`] once per item.
-    fn io_write_block(&mut self, port: u16, width: IoWidth, addr: u64, count: u32, backward: bool, bus: &mut dyn DeviceBus) -> u32 {
+    fn io_write_block(
+        &mut self,
+        port: u16,
+        width: IoWidth,
+        addr: u64,
+        count: u32,
+        backward: bool,
+        bus: &mut dyn DeviceBus,
+    ) -> u32 {
         let w = width.bytes() as usize;
         let mut done = 0u32;
         let mut chunk = vec![0u8; BLOCK_CHUNK];
         while done < count {
             let n = (count - done).min((BLOCK_CHUNK / w) as u32);
-            let Some(start) = block_start(addr, done, n, w, backward) else { return done };
+            let Some(start) = block_start(addr, done, n, w, backward) else {
+                return done;
+            };
             let buf = &mut chunk[..n as usize * w];
             if !bus.read_ram(start, buf) {
                 return done;
             }
-            let order: Box<dyn Iterator<Item = &[u8]>> = if backward { Box::new(buf.chunks(w).rev()) } else { Box::new(buf.chunks(w)) };
+            let order: Box<dyn Iterator<Item = &[u8]>> = if backward {
+                Box::new(buf.chunks(w).rev())
+            } else {
+                Box::new(buf.chunks(w))
+            };
             for item in order {
                 let mut v = [0u8; 4];
                 v[..w].copy_from_slice(item);

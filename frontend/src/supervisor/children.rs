@@ -32,7 +32,11 @@ pub fn spawn(role: &str, fds: Vec<(OwnedFd, i32)>) -> anyhow::Result<(Pid, UnixS
 }
 
 /// [`spawn`] with the executable given (benchmarks start the `cloister` binary from their own).
-pub fn spawn_exe(exe: &std::path::Path, role: &str, fds: Vec<(OwnedFd, i32)>) -> anyhow::Result<(Pid, UnixStream)> {
+pub fn spawn_exe(
+    exe: &std::path::Path,
+    role: &str,
+    fds: Vec<(OwnedFd, i32)>,
+) -> anyhow::Result<(Pid, UnixStream)> {
     let (ours, theirs) = UnixStream::pair().context("creating a control socket")?;
     let mut mappings = vec![FdMapping {
         parent_fd: theirs.into(),

@@ -34,7 +34,11 @@ pub struct MachineBus {
 
 impl MachineBus {
     pub fn new(mem: GuestMemory, ports: PortBus) -> Self {
-        MachineBus { mem, ports, a20_mask: !0 }
+        MachineBus {
+            mem,
+            ports,
+            a20_mask: !0,
+        }
     }
 
     #[cold]
@@ -287,7 +291,9 @@ impl Machine {
                 Exit::Shutdown => {
                     self.bus.ports.platform.flush();
                     let why = match self.cpu.unimplemented() {
-                        Some(what) => format!("the guest needs {what}, which the CPU does not do yet"),
+                        Some(what) => {
+                            format!("the guest needs {what}, which the CPU does not do yet")
+                        }
                         None => "the CPU shut down (triple fault)".to_owned(),
                     };
                     return Ended::Fatal(None, why);

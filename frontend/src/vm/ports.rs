@@ -218,9 +218,22 @@ impl PortBus {
                 }
                 Err(e) => Err(e),
             },
-            Link::Inline { device, deadline, regions, ram, .. } => {
+            Link::Inline {
+                device,
+                deadline,
+                regions,
+                ram,
+                ..
+            } => {
                 dev.counters.reads += 1;
-                let mut bus = InlineBus { pic, ram: ram.as_ref(), regions, deadline, lines, irq_mask: dev.irq_mask };
+                let mut bus = InlineBus {
+                    pic,
+                    ram: ram.as_ref(),
+                    regions,
+                    deadline,
+                    lines,
+                    irq_mask: dev.irq_mask,
+                };
                 Ok(device.io_read(port, width, &mut bus) & width.mask())
             }
         };
@@ -265,7 +278,11 @@ impl PortBus {
                         // The device that drives A20 and reset: its effect must be in place
                         // before the next instruction, so wait for it (rare, cheap traffic).
                         let r = client.write(port, width, value & width.mask());
-                        if dev.machine_lines { r.and_then(|()| client.sync()) } else { r }
+                        if dev.machine_lines {
+                            r.and_then(|()| client.sync())
+                        } else {
+                            r
+                        }
                     }
                     Link::Inline {
                         device,

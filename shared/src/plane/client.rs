@@ -302,7 +302,9 @@ impl RingClient {
             // Full as far as we know: look again (the device's line is read only here).
             self.committed_seen = self.r().device.committed.load(Acquire);
             if self.head.wrapping_sub(self.committed_seen) > RING_ENTRIES {
-                return Err(PeerError::Protocol("committed entries that were never written"));
+                return Err(PeerError::Protocol(
+                    "committed entries that were never written",
+                ));
             }
             if self.head.wrapping_sub(self.committed_seen) == RING_ENTRIES {
                 self.await_space()?;
@@ -339,7 +341,12 @@ impl RingClient {
         {
             let r = self.r();
             r.cpu.head.store(self.head, Release);
-            wait::wake_if_sleeping(&r.device_sleep.sleep_gen, &r.doorbell.ring, &mut woken, true);
+            wait::wake_if_sleeping(
+                &r.device_sleep.sleep_gen,
+                &r.doorbell.ring,
+                &mut woken,
+                true,
+            );
         }
         self.woken = woken;
     }

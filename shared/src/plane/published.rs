@@ -128,7 +128,12 @@ mod tests {
                 return;
             };
             let i = base as u64;
-            assert!(toggles.iter().all(|t| t.epoch_ns == i && t.period_ns == i && t.on_ns == i && t.bits == base), "torn: {value:?}");
+            assert!(
+                toggles
+                    .iter()
+                    .all(|t| t.epoch_ns == i && t.period_ns == i && t.on_ns == i && t.bits == base),
+                "torn: {value:?}"
+            );
             assert_eq!(notify, i % 2 == 0, "torn notify flag");
         };
         while !writer.is_finished() {

@@ -55,8 +55,8 @@ impl RingServer {
             committed,
             woken_cpu_reply: 0,
             woken_cpu_halt: 0,
-        head_seen: committed,
-        processed_published: committed,
+            head_seen: committed,
+            processed_published: committed,
         }
     }
 
@@ -107,11 +107,18 @@ impl RingServer {
                 r.reply.seq.store(idx.wrapping_add(1), Release);
                 self.publish_processed();
                 let mut w = self.woken_cpu_reply;
-                wait::wake_if_sleeping(&self.region().cpu.wait_gen, &self.region().reply.seq, &mut w, false);
+                wait::wake_if_sleeping(
+                    &self.region().cpu.wait_gen,
+                    &self.region().reply.seq,
+                    &mut w,
+                    false,
+                );
                 self.woken_cpu_reply = w;
             }
             // Posted entries: `processed` goes out in batches (and whenever the ring runs empty).
-            None if self.next.wrapping_sub(self.processed_published) >= PROCESSED_BATCH => self.publish_processed(),
+            None if self.next.wrapping_sub(self.processed_published) >= PROCESSED_BATCH => {
+                self.publish_processed()
+            }
             None => {}
         }
     }
