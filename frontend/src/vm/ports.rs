@@ -514,39 +514,14 @@ impl PortBus {
         })
     }
 
-    /// Runs the timers of inline devices that are due; the earliest deadline left.
-    pub fn run_inline_timers(&mut self, now: u64) -> u64 {
-        let mut next = u64::MAX;
-        for dev in &mut self.devices {
-            if let Link::Inline {
-                device,
-                deadline,
-                regions,
-                ram,
-                ..
-            } = &mut dev.link
-            {
-                if *deadline <= now {
-                    *deadline = u64::MAX;
-                    let mut bus = InlineBus {
-                        pic: &mut self.pic,
-                        ram: ram.as_ref(),
-                        regions,
-                        deadline,
-                        lines: &mut self.lines,
-                        irq_mask: dev.irq_mask,
-                    };
-                    device.timer(now, &mut bus);
-                }
-                next = next.min(*deadline);
-            }
-        }
-        next
-    }
-
-    /// Delivers host input (keys, serial bytes) to an inline device.
-    pub fn host_input(&mut self, name: &str, input: &cloister_shared::HostInput) {
-        for dev in self.devices.iter_mut().filter(|d| d.manifest.name == name) {
+    /// Calls `f` with every inline device that `pick` selects and the bus it sees.
+    fn each_inline(
+        &mut self,
+        pick: impl Fn(&Attached) -> bool,
+        mut f: impl FnMut(&mut dyn PortDevice, &mut InlineBus),
+    ) {
+        for dev in self.devices.iter_mut().filter(|d| pick(d)) {
+            let irq_mask = dev.irq_mask;
             if let Link::Inline {
                 device,
                 deadline,
@@ -561,11 +536,35 @@ impl PortBus {
                     regions,
                     deadline,
                     lines: &mut self.lines,
-                    irq_mask: dev.irq_mask,
+                    irq_mask,
                 };
-                device.host_input(input, &mut bus);
+                f(device.as_mut(), &mut bus);
             }
         }
+    }
+
+    /// Runs the timers of inline devices that are due; the earliest deadline left.
+    pub fn run_inline_timers(&mut self, now: u64) -> u64 {
+        let mut next = u64::MAX;
+        self.each_inline(
+            |_| true,
+            |device, bus| {
+                if *bus.deadline <= now {
+                    *bus.deadline = u64::MAX;
+                    device.timer(now, bus);
+                }
+                next = next.min(*bus.deadline);
+            },
+        );
+        next
+    }
+
+    /// Delivers host input (keys, serial bytes) to an inline device.
+    pub fn host_input(&mut self, name: &str, input: &cloister_shared::HostInput) {
+        self.each_inline(
+            |d| d.manifest.name == name,
+            |device, bus| device.host_input(input, bus),
+        );
     }
 
     /// Moves what inline devices produced for the host (serial bytes) to their outputs.
@@ -590,25 +589,6 @@ impl PortBus {
 
     /// Calls `start` on inline devices (device processes call it themselves).
     pub fn start_inline(&mut self) {
-        for dev in &mut self.devices {
-            if let Link::Inline {
-                device,
-                deadline,
-                regions,
-                ram,
-                ..
-            } = &mut dev.link
-            {
-                let mut bus = InlineBus {
-                    pic: &mut self.pic,
-                    ram: ram.as_ref(),
-                    regions,
-                    deadline,
-                    lines: &mut self.lines,
-                    irq_mask: dev.irq_mask,
-                };
-                device.start(&mut bus);
-            }
-        }
+        self.each_inline(|_| true, |device, bus| device.start(bus));
     }
 }
