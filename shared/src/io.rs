@@ -104,6 +104,81 @@ impl Published {
     }
 }
 
+/// `REP INS` one item at a time: [`PortDevice::io_read`] per item, guest RAM written a chunk at a
+/// time (so one transfer logs a few RAM writes, not one per item). The trait's default, and what a
+/// device that moves some ports in bulk calls for the others.
+pub fn read_block_per_item<D: PortDevice + ?Sized>(
+    dev: &mut D,
+    port: u16,
+    width: IoWidth,
+    addr: u64,
+    count: u32,
+    backward: bool,
+    bus: &mut dyn DeviceBus,
+) -> u32 {
+    let w = width.bytes() as usize;
+    let mut done = 0u32;
+    let mut chunk = Vec::with_capacity(BLOCK_CHUNK);
+    while done < count {
+        let n = (count - done).min((BLOCK_CHUNK / w) as u32);
+        chunk.clear();
+        for _ in 0..n {
+            chunk.extend_from_slice(&dev.io_read(port, width, bus).to_le_bytes()[..w]);
+        }
+        let Some(start) = block_start(addr, done, n, w, backward) else {
+            return done;
+        };
+        if backward {
+            // Items were read in order, but the first belongs at the highest address.
+            let mut items: Vec<&[u8]> = chunk.chunks(w).collect();
+            items.reverse();
+            chunk = items.concat();
+        }
+        if !bus.write_ram(start, &chunk) {
+            return done;
+        }
+        done += n;
+    }
+    count
+}
+
+/// `REP OUTS` one item at a time: guest RAM read a chunk at a time, [`PortDevice::io_write`] per
+/// item. The trait's default, and what a device that moves some ports in bulk calls for the others.
+pub fn write_block_per_item<D: PortDevice + ?Sized>(
+    dev: &mut D,
+    port: u16,
+    width: IoWidth,
+    addr: u64,
+    count: u32,
+    backward: bool,
+    bus: &mut dyn DeviceBus,
+) -> u32 {
+    let w = width.bytes() as usize;
+    let mut done = 0u32;
+    let mut chunk = vec![0u8; BLOCK_CHUNK];
+    while done < count {
+        let n = (count - done).min((BLOCK_CHUNK / w) as u32);
+        let Some(start) = block_start(addr, done, n, w, backward) else {
+            return done;
+        };
+        let buf = &mut chunk[..n as usize * w];
+        if !bus.read_ram(start, buf) {
+            return done;
+        }
+        let order: Box<dyn Iterator<Item = &[u8]>> = if backward {
+            Box::new(buf.chunks(w).rev())
+        } else {
+            Box::new(buf.chunks(w))
+        };
+        for item in order {
+            let mut v = [0u8; 4];
+            v[..w].copy_from_slice(item);
+            dev.io_write(port, width, u32::from_le_bytes(v), bus);
+        }
+        done += n;
+    }
+    count
+}
 /// Bytes a default block transfer moves through guest RAM at a time.
 const BLOCK_CHUNK: usize = 4096;
 
@@ -200,8 +275,8 @@ pub trait PortDevice: Send {
     fn mem_write(&mut self, _addr: u32, _width: IoWidth, _value: u32, _bus: &mut dyn DeviceBus) {}
 
     /// `REP INS`: moves `count` items of `width` from `port` into guest RAM starting at `addr`,
-    /// going down when `backward`. Returns the number of items moved. The default asks
-    /// [`PortDevice::io_read`] once per item and writes guest RAM a chunk at a time.
+    /// going down when `backward`. Returns the number of items moved. The default is
+    /// [`read_block_per_item`].
     fn io_read_block(
         &mut self,
         port: u16,
@@ -211,35 +286,11 @@ pub trait PortDevice: Send {
         backward: bool,
         bus: &mut dyn DeviceBus,
     ) -> u32 {
-        let w = width.bytes() as usize;
-        let mut done = 0u32;
-        let mut chunk = Vec::with_capacity(BLOCK_CHUNK);
-        while done < count {
-            let n = (count - done).min((BLOCK_CHUNK / w) as u32);
-            chunk.clear();
-            for _ in 0..n {
-                chunk.extend_from_slice(&self.io_read(port, width, bus).to_le_bytes()[..w]);
-            }
-            let Some(start) = block_start(addr, done, n, w, backward) else {
-                return done;
-            };
-            if backward {
-                // Items were read in order, but the first belongs at the highest address.
-                let mut items: Vec<&[u8]> = chunk.chunks(w).collect();
-                items.reverse();
-                chunk = items.concat();
-            }
-            if !bus.write_ram(start, &chunk) {
-                return done;
-            }
-            done += n;
-        }
-        count
+        read_block_per_item(self, port, width, addr, count, backward, bus)
     }
 
     /// `REP OUTS`: moves `count` items of `width` from guest RAM at `addr` to `port`. Returns the
-    /// number of items moved. The default reads guest RAM a chunk at a time and calls
-    /// [`PortDevice::io_write`] once per item.
+    /// number of items moved. The default is [`write_block_per_item`].
     fn io_write_block(
         &mut self,
         port: u16,
@@ -249,31 +300,7 @@ pub trait PortDevice: Send {
         backward: bool,
         bus: &mut dyn DeviceBus,
     ) -> u32 {
-        let w = width.bytes() as usize;
-        let mut done = 0u32;
-        let mut chunk = vec![0u8; BLOCK_CHUNK];
-        while done < count {
-            let n = (count - done).min((BLOCK_CHUNK / w) as u32);
-            let Some(start) = block_start(addr, done, n, w, backward) else {
-                return done;
-            };
-            let buf = &mut chunk[..n as usize * w];
-            if !bus.read_ram(start, buf) {
-                return done;
-            }
-            let order: Box<dyn Iterator<Item = &[u8]>> = if backward {
-                Box::new(buf.chunks(w).rev())
-            } else {
-                Box::new(buf.chunks(w))
-            };
-            for item in order {
-                let mut v = [0u8; 4];
-                v[..w].copy_from_slice(item);
-                self.io_write(port, width, u32::from_le_bytes(v), bus);
-            }
-            done += n;
-        }
-        count
+        write_block_per_item(self, port, width, addr, count, backward, bus)
     }
 
     /// A read of a port published with `notify` was answered from the published value; apply

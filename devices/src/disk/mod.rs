@@ -156,7 +156,9 @@ impl PortDevice for Disk {
         bus: &mut dyn DeviceBus,
     ) -> u32 {
         if port != 0x1F0 || backward {
-            return default_read_block(self, port, width, addr, count, backward, bus);
+            return cloister_shared::io::read_block_per_item(
+                self, port, width, addr, count, backward, bus,
+            );
         }
         // Whole blocks at a time straight into guest RAM.
         let unit = width.bytes() as usize;
@@ -194,7 +196,9 @@ impl PortDevice for Disk {
         bus: &mut dyn DeviceBus,
     ) -> u32 {
         if port != 0x1F0 || backward {
-            return default_write_block(self, port, width, addr, count, backward, bus);
+            return cloister_shared::io::write_block_per_item(
+                self, port, width, addr, count, backward, bus,
+            );
         }
         let unit = width.bytes() as usize;
         let total = count as usize * unit;
@@ -238,47 +242,4 @@ impl PortDevice for Disk {
     fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         state::restore(self, bytes)
     }
-}
-
-/// The trait's per-item `REP INS`, for ports without a block path.
-fn default_read_block(
-    dev: &mut Disk,
-    port: u16,
-    width: IoWidth,
-    addr: u64,
-    count: u32,
-    backward: bool,
-    bus: &mut dyn DeviceBus,
-) -> u32 {
-    let step = width.bytes() as i64 * if backward { -1 } else { 1 };
-    for i in 0..count {
-        let v = dev.io_read(port, width, bus).to_le_bytes();
-        let a = (addr as i64 + step * i as i64) as u64;
-        if !bus.write_ram(a, &v[..width.bytes() as usize]) {
-            return i;
-        }
-    }
-    count
-}
-
-/// The trait's per-item `REP OUTS`, for ports without a block path.
-fn default_write_block(
-    dev: &mut Disk,
-    port: u16,
-    width: IoWidth,
-    addr: u64,
-    count: u32,
-    backward: bool,
-    bus: &mut dyn DeviceBus,
-) -> u32 {
-    let step = width.bytes() as i64 * if backward { -1 } else { 1 };
-    for i in 0..count {
-        let mut v = [0u8; 4];
-        let a = (addr as i64 + step * i as i64) as u64;
-        if !bus.read_ram(a, &mut v[..width.bytes() as usize]) {
-            return i;
-        }
-        dev.io_write(port, width, u32::from_le_bytes(v), bus);
-    }
-    count
 }
