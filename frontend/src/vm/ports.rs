@@ -200,24 +200,49 @@ impl PortBus {
     }
 
     fn device_read(&mut self, i: usize, slot: usize, port: u16, width: IoWidth) -> u32 {
-        let (dev, pic, lines) = (&mut self.devices[i], &mut self.pic, &mut self.lines);
-        if dev.failed {
-            return width.mask();
-        }
         let mut round_trip = false;
-        let result = match &mut dev.link {
-            Link::Ring(client) => match client.published_read(slot, port, width) {
-                Ok(Some(v)) => {
-                    dev.counters.published_reads += 1;
+        let v = self.call(
+            i,
+            |client, counters| match client.published_read(slot, port, width)? {
+                Some(v) => {
+                    counters.published_reads += 1;
                     Ok(v)
                 }
-                Ok(None) => {
-                    dev.counters.reads += 1;
+                None => {
+                    counters.reads += 1;
                     round_trip = true;
                     client.read(port, width)
                 }
-                Err(e) => Err(e),
             },
+            |device, bus, counters| {
+                counters.reads += 1;
+                device.io_read(port, width, bus) & width.mask()
+            },
+        );
+        if round_trip {
+            // The moment a device's reaction (an IRQ, A20) becomes visible: a guest that polls a
+            // status port and then waits for the IRQ must find it raised.
+            self.poll_device(i);
+        }
+        v.unwrap_or(width.mask())
+    }
+
+    /// Reaches device `i` through its link: `ring` for a device in its own process, `inline` for
+    /// one called directly with the bus it sees. A device that failed is not asked again; its
+    /// first failure is recorded ([`PortBus::fault`]) and `None` returned.
+    #[inline]
+    fn call<R>(
+        &mut self,
+        i: usize,
+        ring: impl FnOnce(&mut RingClient, &mut PortCounters) -> Result<R, PeerError>,
+        inline: impl FnOnce(&mut dyn PortDevice, &mut InlineBus, &mut PortCounters) -> R,
+    ) -> Option<R> {
+        let (dev, pic, lines) = (&mut self.devices[i], &mut self.pic, &mut self.lines);
+        if dev.failed {
+            return None;
+        }
+        let result = match &mut dev.link {
+            Link::Ring(client) => ring(client, &mut dev.counters),
             Link::Inline {
                 device,
                 deadline,
@@ -225,7 +250,6 @@ impl PortBus {
                 ram,
                 ..
             } => {
-                dev.counters.reads += 1;
                 let mut bus = InlineBus {
                     pic,
                     ram: ram.as_ref(),
@@ -234,16 +258,10 @@ impl PortBus {
                     lines,
                     irq_mask: dev.irq_mask,
                 };
-                Ok(device.io_read(port, width, &mut bus) & width.mask())
+                Ok(inline(device.as_mut(), &mut bus, &mut dev.counters))
             }
         };
-        let v = self.settle(i, result).unwrap_or(width.mask());
-        if round_trip {
-            // The moment a device's reaction (an IRQ, A20) becomes visible: a guest that polls a
-            // status port and then waits for the IRQ must find it raised.
-            self.poll_device(i);
-        }
-        v
+        self.settle(i, result)
     }
 
     /// OUT.
@@ -268,43 +286,26 @@ impl PortBus {
             }
             id => {
                 let i = id as usize - 1;
-                let (dev, pic, lines) = (&mut self.devices[i], &mut self.pic, &mut self.lines);
-                if dev.failed {
-                    return;
-                }
-                dev.counters.writes += 1;
-                let result = match &mut dev.link {
-                    Link::Ring(client) => {
-                        // The device that drives A20 and reset: its effect must be in place
-                        // before the next instruction, so wait for it (rare, cheap traffic).
-                        let r = client.write(port, width, value & width.mask());
-                        if dev.machine_lines {
-                            r.and_then(|()| client.sync())
-                        } else {
-                            r
+                let value = value & width.mask();
+                // The device that drives A20 and reset: its effect must be in place before the
+                // next instruction, so wait for it (rare, cheap traffic).
+                let sync = self.devices[i].machine_lines;
+                self.call(
+                    i,
+                    |client, counters| {
+                        counters.writes += 1;
+                        client.write(port, width, value)?;
+                        if sync {
+                            client.sync()?;
                         }
-                    }
-                    Link::Inline {
-                        device,
-                        deadline,
-                        regions,
-                        ram,
-                        ..
-                    } => {
-                        let mut bus = InlineBus {
-                            pic,
-                            ram: ram.as_ref(),
-                            regions,
-                            deadline,
-                            lines,
-                            irq_mask: dev.irq_mask,
-                        };
-                        device.io_write(port, width, value & width.mask(), &mut bus);
                         Ok(())
-                    }
-                };
-                self.settle(i, result);
-                if self.devices[i].machine_lines && matches!(self.devices[i].link, Link::Ring(_)) {
+                    },
+                    |device, bus, counters| {
+                        counters.writes += 1;
+                        device.io_write(port, width, value, bus)
+                    },
+                );
+                if sync && matches!(self.devices[i].link, Link::Ring(_)) {
                     self.poll_device(i);
                 }
             }
@@ -326,37 +327,25 @@ impl PortBus {
             return None;
         }
         let i = id as usize - 1;
-        let (dev, pic, lines) = (&mut self.devices[i], &mut self.pic, &mut self.lines);
-        if !dev.manifest.guest_ram || dev.failed {
+        if !self.devices[i].manifest.guest_ram {
             return None;
         }
-        dev.counters.block_transfers += 1;
-        let result = match &mut dev.link {
-            Link::Ring(client) => client.block(to_ram, port, width, addr as u64, count, backward),
-            Link::Inline {
-                device,
-                deadline,
-                regions,
-                ram,
-                ..
-            } => {
-                let mut bus = InlineBus {
-                    pic,
-                    ram: ram.as_ref(),
-                    regions,
-                    deadline,
-                    lines,
-                    irq_mask: dev.irq_mask,
-                };
-                Ok(if to_ram {
-                    device.io_read_block(port, width, addr as u64, count, backward, &mut bus)
+        let moved = self.call(
+            i,
+            |client, counters| {
+                counters.block_transfers += 1;
+                client.block(to_ram, port, width, addr as u64, count, backward)
+            },
+            |device, bus, counters| {
+                counters.block_transfers += 1;
+                let moved = if to_ram {
+                    device.io_read_block(port, width, addr as u64, count, backward, bus)
                 } else {
-                    device.io_write_block(port, width, addr as u64, count, backward, &mut bus)
-                }
-                .min(count))
-            }
-        };
-        let moved = self.settle(i, result)?;
+                    device.io_write_block(port, width, addr as u64, count, backward, bus)
+                };
+                moved.min(count)
+            },
+        )?;
         if matches!(self.devices[i].link, Link::Ring(_)) {
             self.poll_device(i);
         }
@@ -373,62 +362,32 @@ impl PortBus {
     }
 
     pub fn mem_read(&mut self, i: usize, addr: u32, width: IoWidth) -> u32 {
-        let (dev, pic, lines) = (&mut self.devices[i], &mut self.pic, &mut self.lines);
-        if dev.failed {
-            return width.mask();
-        }
-        dev.counters.mem_reads += 1;
-        let result = match &mut dev.link {
-            Link::Ring(client) => client.mem_read(addr, width),
-            Link::Inline {
-                device,
-                deadline,
-                regions,
-                ram,
-                ..
-            } => {
-                let mut bus = InlineBus {
-                    pic,
-                    ram: ram.as_ref(),
-                    regions,
-                    deadline,
-                    lines,
-                    irq_mask: dev.irq_mask,
-                };
-                Ok(device.mem_read(addr, width, &mut bus) & width.mask())
-            }
-        };
-        self.settle(i, result).unwrap_or(width.mask())
+        self.call(
+            i,
+            |client, counters| {
+                counters.mem_reads += 1;
+                client.mem_read(addr, width)
+            },
+            |device, bus, counters| {
+                counters.mem_reads += 1;
+                device.mem_read(addr, width, bus) & width.mask()
+            },
+        )
+        .unwrap_or(width.mask())
     }
 
     pub fn mem_write(&mut self, i: usize, addr: u32, width: IoWidth, value: u32) {
-        let (dev, pic, lines) = (&mut self.devices[i], &mut self.pic, &mut self.lines);
-        if dev.failed {
-            return;
-        }
-        dev.counters.mem_writes += 1;
-        let result = match &mut dev.link {
-            Link::Ring(client) => client.mem_write(addr, width, value),
-            Link::Inline {
-                device,
-                deadline,
-                regions,
-                ram,
-                ..
-            } => {
-                let mut bus = InlineBus {
-                    pic,
-                    ram: ram.as_ref(),
-                    regions,
-                    deadline,
-                    lines,
-                    irq_mask: dev.irq_mask,
-                };
-                device.mem_write(addr, width, value, &mut bus);
-                Ok(())
-            }
-        };
-        self.settle(i, result);
+        self.call(
+            i,
+            |client, counters| {
+                counters.mem_writes += 1;
+                client.mem_write(addr, width, value)
+            },
+            |device, bus, counters| {
+                counters.mem_writes += 1;
+                device.mem_write(addr, width, value, bus)
+            },
+        );
     }
 
     /// Records a device's failure (the first one ends the machine).
