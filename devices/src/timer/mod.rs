@@ -96,10 +96,15 @@ impl Timer {
     }
 
     fn reschedule(&mut self, now: u64, bus: &mut dyn DeviceBus) {
-        let t = ns_to_ticks(now);
+        // From the last edge delivered, not from now: an access between an edge and the
+        // wake-up for it must not push the wake-up past the edge (a guest polling the RTC
+        // would otherwise never see a tick).
         let irq0 = self.pit.channels[0]
-            .next_rising_edge(t.max(self.irq0_until))
-            .map(|e| ticks_to_ns(e).max(now + MIN_WAKE_NS));
+            .next_rising_edge(self.irq0_until)
+            .map(|e| match ticks_to_ns(e) {
+                due if due <= now => now,
+                due => due.max(now + MIN_WAKE_NS),
+            });
         let irq0 = if self.irq0_owed > 0 {
             Some(irq0.map_or(now + CATCH_UP_NS, |d| d.min(now + CATCH_UP_NS)))
         } else {

@@ -63,6 +63,30 @@ fn a_slightly_late_wake_up_loses_no_tick() {
 }
 
 #[test]
+fn accesses_between_an_edge_and_its_wake_up_lose_no_tick() {
+    let mut t = timer();
+    let mut bus = TestBus::new(0);
+    t.start(&mut bus);
+    bus.outb(&mut t, 0x43, 0x34);
+    bus.outb(&mut t, 0x40, 0xA9);
+    bus.outb(&mut t, 0x40, 0x04); // ~1 ms
+    // A guest polling the RTC's update flag every 20 µs, whose accesses always come before the
+    // device's wake-up gets its turn (as when timers run at the end of a CPU slice).
+    for step in 1..=5_000u64 {
+        bus.now = step * 20_000;
+        bus.outb(&mut t, 0x70, 0x0A);
+        bus.inb(&mut t, 0x71);
+        let now = bus.now;
+        bus.run_until(&mut t, now);
+    }
+    let edges = bus.take_edges(0);
+    assert!(
+        (99..=101).contains(&edges),
+        "about 100 IRQ0 edges in 100 ms of polling, got {edges}"
+    );
+}
+
+#[test]
 fn very_fast_rates_are_capped() {
     let mut t = timer();
     let mut bus = TestBus::new(0);
