@@ -175,3 +175,30 @@ fn committed_state_survives_for_a_replacement_and_uncommitted_entries_replay() {
     }
     assert_eq!(replayed, vec![6, 7, 8, 9]);
 }
+
+#[test]
+fn a_control_message_wakes_a_sleeping_device_before_its_timeout() {
+    let (region, machine) = regions();
+    let server = RingServer::new(region.clone(), machine);
+    let seen = server.control_rings();
+    let sleeper = std::thread::spawn(move || {
+        let t = std::time::Instant::now();
+        // Ten seconds: far longer than the test may take if the ring does not wake it.
+        server.sleep_for_work(Duration::from_secs(10), seen);
+        (t.elapsed(), server.control_rings() != seen)
+    });
+    // SAFETY: the region is a zeroed DeviceRegion mapped for the test's duration.
+    let r: &DeviceRegion = unsafe { view(region.as_ptr()) };
+    // Let it fall asleep (its sleep generation turns odd), then ring as the supervisor does.
+    while r.device_sleep.sleep_gen.load(Acquire) & 1 == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    cloister_shared::plane::wait::ring_control(&r.doorbell.control, &r.doorbell.ring);
+    let (slept, noticed) = sleeper.join().unwrap();
+    assert!(noticed);
+    assert!(
+        slept < Duration::from_secs(5),
+        "slept {slept:?}: the ring did not wake it"
+    );
+}

@@ -9,6 +9,7 @@ pub mod config;
 #[cfg(test)]
 mod tests;
 
+use cloister_shared::{ClockToggle, Published};
 use serde::{Deserialize, Serialize};
 
 pub use calendar::DateTime;
@@ -327,10 +328,37 @@ impl Cmos {
         self.nmi_masked = value & 0x80 != 0;
     }
 
-    /// Whether a read of 71h at the current index has no side effect and does not follow the
-    /// clock, so its value may be published.
-    pub fn data_is_static(&self) -> bool {
-        self.index as usize > REG_D && self.index as usize != CENTURY
+    /// What a read of 71h at the current index may be answered with without asking: plain
+    /// NVRAM as it is, register A with its update-in-progress bit as a clock formula (set for
+    /// the last [`UIP_NS`] of each RTC second). The clock registers and C are read here.
+    pub fn published_data(&mut self, now: u64) -> Published {
+        let index = self.index as usize;
+        if index == REG_A {
+            let base = (self.ram[REG_A] & 0x7F) as u32;
+            if self.frozen() {
+                return Published::Static(base);
+            }
+            // UIP is on while (t - at) mod 1 s >= 1 s - UIP_NS, that is while
+            // (t - epoch) mod 1 s < UIP_NS with epoch = at - UIP_NS (a second later if the
+            // machine clock is younger than that, so that t - epoch never wraps).
+            let (_, at) = self.anchor(now);
+            let epoch = at.checked_sub(UIP_NS).unwrap_or(at + SECOND_NS - UIP_NS);
+            let uip = ClockToggle {
+                bits: 0x80,
+                epoch_ns: epoch,
+                period_ns: SECOND_NS,
+                on_ns: UIP_NS,
+            };
+            return Published::Clock {
+                base,
+                toggles: [uip, ClockToggle::default()],
+            };
+        }
+        if index > REG_D && index != CENTURY {
+            Published::Static(self.ram[index] as u32)
+        } else {
+            Published::None
+        }
     }
 
     pub fn irq_asserted(&self) -> bool {

@@ -1,4 +1,5 @@
 use super::*;
+use cloister_shared::Published;
 
 /// 2024-02-29 23:59:58 UTC, a Thursday.
 const LEAP_NIGHT: i64 = 1_709_251_198;
@@ -173,9 +174,9 @@ fn nvram_and_nmi_mask() {
     assert!(c.nmi_masked);
     c.write_data(0x5A, 0);
     assert_eq!(read(&mut c, 0x40, 0), 0x5A);
-    assert!(c.data_is_static());
+    assert_eq!(c.published_data(0), Published::Static(0x5A));
     c.write_index(0x0C);
-    assert!(!c.data_is_static());
+    assert_eq!(c.published_data(0), Published::None);
 }
 
 #[test]

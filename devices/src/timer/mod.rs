@@ -99,12 +99,13 @@ impl Timer {
         // From the last edge delivered, not from now: an access between an edge and the
         // wake-up for it must not push the wake-up past the edge (a guest polling the RTC
         // would otherwise never see a tick).
-        let irq0 = self.pit.channels[0]
-            .next_rising_edge(self.irq0_until)
-            .map(|e| match ticks_to_ns(e) {
-                due if due <= now => now,
-                due => due.max(now + MIN_WAKE_NS),
-            });
+        let irq0 =
+            self.pit.channels[0]
+                .next_rising_edge(self.irq0_until)
+                .map(|e| match ticks_to_ns(e) {
+                    due if due <= now => now,
+                    due => due.max(now + MIN_WAKE_NS),
+                });
         let irq0 = if self.irq0_owed > 0 {
             Some(irq0.map_or(now + CATCH_UP_NS, |d| d.min(now + CATCH_UP_NS)))
         } else {
@@ -125,13 +126,10 @@ impl Timer {
         bus.publish(0x61, pit::port61_published(self.port61, out2), false);
     }
 
-    /// 71h is published while the index points at plain NVRAM (not the clock or its flags).
-    fn publish71(&mut self, bus: &mut dyn DeviceBus) {
-        let value = if self.cmos.data_is_static() {
-            Published::Static(self.cmos.ram[self.cmos.index as usize] as u32)
-        } else {
-            Published::None
-        };
+    /// 71h is published while the index points at plain NVRAM or register A (see
+    /// [`Cmos::published_data`]), so polling the update flag costs no round trip.
+    fn publish71(&mut self, now: u64, bus: &mut dyn DeviceBus) {
+        let value = self.cmos.published_data(now);
         bus.publish(0x71, value, false);
     }
 
@@ -180,14 +178,14 @@ impl Timer {
             }
             0x70 => {
                 self.cmos.write_index(value);
-                self.publish71(bus);
+                self.publish71(now, bus);
             }
             0x71 => {
                 self.service_rtc(now, bus);
                 if let Some(level) = self.cmos.write_data(value, now) {
                     bus.set_irq(IRQ_RTC, level);
                 }
-                self.publish71(bus);
+                self.publish71(now, bus);
             }
             _ => return,
         }
@@ -230,7 +228,7 @@ impl PortDevice for Timer {
             bus.publish(port, Published::None, false);
         }
         self.publish61(now, bus);
-        self.publish71(bus);
+        self.publish71(now, bus);
         self.irq0_until = self.irq0_until.max(ns_to_ticks(now).saturating_sub(1));
         self.reschedule(now, bus);
     }

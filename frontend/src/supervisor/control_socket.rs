@@ -9,7 +9,6 @@ use std::sync::atomic::Ordering::Release;
 use anyhow::Context;
 use cloister_shared::control::{self, PortCounters, ToCpu};
 use cloister_shared::framebuffer::FramebufferReader;
-use cloister_shared::plane::wait;
 use serde::{Deserialize, Serialize};
 
 use super::{keys, Machine};
@@ -123,7 +122,7 @@ impl Machine {
         match request {
             CtlRequest::Status => {
                 control::send(&mut self.children[0].control, &ToCpu::Status)?;
-                wait::ring(&self.machine_view().control);
+                self.ring_cpu();
                 self.waiting_status.push(client);
                 Ok(None)
             }
@@ -173,7 +172,7 @@ impl Machine {
     pub(super) fn set_paused(&mut self, paused: bool) -> anyhow::Result<()> {
         let msg = if paused { ToCpu::Pause } else { ToCpu::Resume };
         control::send(&mut self.children[0].control, &msg).context("telling the CPU")?;
-        wait::ring(&self.machine_view().control);
+        self.ring_cpu();
         self.paused = paused;
         if let Some(f) = &self.frontend {
             f.state.paused.store(paused, Release);

@@ -364,6 +364,18 @@ impl Machine {
         unsafe { view(self.machine_region.as_ptr()) }
     }
 
+    /// Tells the CPU process that a control message waits (waking it if it sleeps in HLT).
+    fn ring_cpu(&self) {
+        let m = self.machine_view();
+        wait::ring_control(&m.control, &m.doorbell);
+    }
+
+    /// Tells device region `i`'s process that a control message waits (waking it if it sleeps).
+    fn ring_device(&self, i: usize) {
+        let d = &region_view(&self.device_regions[i].1).doorbell;
+        wait::ring_control(&d.control, &d.ring);
+    }
+
     /// Runs until the machine ends; the exit status.
     fn serve(&mut self, deadline: Option<Instant>) -> anyhow::Result<i32> {
         loop {
@@ -533,7 +545,7 @@ impl Machine {
                         input,
                     },
                 );
-                wait::ring(&self.machine_view().control);
+                self.ring_cpu();
             } else if let Some(c) = self
                 .children
                 .iter_mut()
@@ -541,7 +553,7 @@ impl Machine {
             {
                 let _ = control::send(&mut c.control, &ToDevice::Input(input));
                 if let Some(i) = c.device {
-                    wait::ring(&region_view(&self.device_regions[i].1).doorbell.control);
+                    self.ring_device(i);
                 }
             }
         }
@@ -612,13 +624,17 @@ impl Machine {
     /// whatever does not stop in time is killed; everything is reaped.
     fn shutdown(&mut self) {
         let _ = control::send(&mut self.children[0].control, &ToCpu::Quit);
-        wait::ring(&self.machine_view().control);
+        self.ring_cpu();
         self.reap_until(|m| m.children[0].ended.is_some(), Duration::from_secs(1));
+        let mut told = Vec::new();
         for c in self.children.iter_mut().filter(|c| c.ended.is_none()) {
             if let Some(i) = c.device {
                 let _ = control::send(&mut c.control, &ToDevice::Quit);
-                wait::ring(&region_view(&self.device_regions[i].1).doorbell.control);
+                told.push(i);
             }
+        }
+        for i in told {
+            self.ring_device(i);
         }
         self.reap_until(
             |m| m.children.iter().all(|c| c.ended.is_some()),

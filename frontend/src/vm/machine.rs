@@ -247,7 +247,7 @@ impl Machine {
                 let r = self.region();
                 let seen = control_seen;
                 let ready = || r.control.load(std::sync::atomic::Ordering::Acquire) != seen;
-                wait::sleep_on(&r.cpu_sleep_gen, &r.control, MAX_PAUSE_SLEEP, ready);
+                wait::sleep_on(&r.cpu_sleep_gen, &r.doorbell, MAX_PAUSE_SLEEP, ready);
                 let rung = r.control.load(std::sync::atomic::Ordering::Acquire);
                 if rung != control_seen {
                     control_seen = rung;

@@ -65,3 +65,11 @@ pub fn ring(word: &AtomicU32) {
     word.fetch_add(1, SeqCst);
     futex::wake_all(word);
 }
+
+/// Tells a peer that a control message waits: bumps its `control` count, then rings the
+/// `doorbell` it sleeps on, so that a sleeping peer sees the message now rather than at the end
+/// of its longest sleep (100 ms for a device).
+pub fn ring_control(control: &AtomicU32, doorbell: &AtomicU32) {
+    control.fetch_add(1, SeqCst);
+    ring(doorbell);
+}
