@@ -101,7 +101,11 @@ fn our_dos_programs_give_the_results_they_give_under_qemu() {
     let floppy = dir.join("freedos.img");
     writable_copy(&testdata().join("images/freedos-boot-1.4MB.img"), &floppy);
     let disk_before = std::fs::read(&disk).unwrap();
-    let (e9, serial, screen) = (dir.join("e9.log"), dir.join("com1.log"), dir.join("screen.txt"));
+    let (e9, serial, screen) = (
+        dir.join("e9.log"),
+        dir.join("com1.log"),
+        dir.join("screen.txt"),
+    );
 
     let mut keys = String::from("{wait:A:\\>}c:\\r{wait:C:\\>}");
     for (i, name) in PROGRAMS.iter().enumerate() {
@@ -153,7 +157,10 @@ fn our_dos_programs_give_the_results_they_give_under_qemu() {
     // Mode 13h and mode 12h pixels written through INT 10h and read back (BIOS and memory):
     // the CRCs QEMU gave; the XOR write mode's result.
     let vga = section(&log, "mode 13h pixels", "VGATEST");
-    assert_has(&vga, "mode 13h pixels: expected CRC 2FAB got 2FAB mem-mismatch 0000");
+    assert_has(
+        &vga,
+        "mode 13h pixels: expected CRC 2FAB got 2FAB mem-mismatch 0000",
+    );
     assert_has(&vga, "mode 12h pixels: expected CRC 08BA got 08BA xor 0A");
     let cga = section(&log, "mode 4 pixel CRC", "CGATEST");
     assert_has(&cga, "mode 4 pixel CRC 0E18  mode 6 pixel CRC 54DA");
