@@ -185,11 +185,8 @@ fn main() {
     let i = measure(&mut inline);
     let _ = control::send(&mut sock, &ToDevice::Quit);
     // SAFETY: as in process_mode.
-    wait::ring(
-        &unsafe { view::<DeviceRegion>(region.as_ptr()) }
-            .doorbell
-            .control,
-    );
+    let doorbell = &unsafe { view::<DeviceRegion>(region.as_ptr()) }.doorbell;
+    wait::ring_control(&doorbell.control, &doorbell.ring);
     let _ = nix::sys::wait::waitpid(pid, None);
 
     println!("Data plane through PortBus to the probe device, process mode vs inline (one run):");
