@@ -25,10 +25,20 @@ pub struct ChildProc {
 }
 
 /// Starts this binary in `role` with `fds` mapped to the given numbers and a control socket at
-/// fd 3. The child inherits stdout and stderr; its stdin is empty.
-pub fn spawn(role: &str, fds: Vec<(OwnedFd, i32)>) -> anyhow::Result<(Pid, UnixStream)> {
+/// fd 3. The child inherits stdout and stderr; its stdin is empty unless it is to read the
+/// `terminal` (the display process with `--display term`), then it is ours.
+pub fn spawn(
+    role: &str,
+    fds: Vec<(OwnedFd, i32)>,
+    terminal: bool,
+) -> anyhow::Result<(Pid, UnixStream)> {
     let exe = std::env::current_exe().context("finding the cloister executable")?;
-    spawn_exe(&exe, role, fds)
+    let stdin = if terminal {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    };
+    spawn_with(&exe, role, fds, stdin)
 }
 
 /// [`spawn`] with the executable given (benchmarks start the `cloister` binary from their own).
@@ -36,6 +46,15 @@ pub fn spawn_exe(
     exe: &std::path::Path,
     role: &str,
     fds: Vec<(OwnedFd, i32)>,
+) -> anyhow::Result<(Pid, UnixStream)> {
+    spawn_with(exe, role, fds, Stdio::null())
+}
+
+fn spawn_with(
+    exe: &std::path::Path,
+    role: &str,
+    fds: Vec<(OwnedFd, i32)>,
+    stdin: Stdio,
 ) -> anyhow::Result<(Pid, UnixStream)> {
     let (ours, theirs) = UnixStream::pair().context("creating a control socket")?;
     let mut mappings = vec![FdMapping {
@@ -49,7 +68,7 @@ pub fn spawn_exe(
     let mut cmd = Command::new(exe);
     cmd.arg(role)
         .env(SUPERVISOR_PID_ENV, nix::unistd::getpid().to_string())
-        .stdin(Stdio::null());
+        .stdin(stdin);
     cmd.fd_mappings(mappings)
         .context("mapping file descriptors")?;
     let child = cmd

@@ -7,6 +7,7 @@ pub mod children;
 pub mod control_socket;
 pub(crate) mod keys;
 pub mod plan;
+mod ui;
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::atomic::Ordering::Release;
@@ -28,6 +29,7 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 
 use crate::cli::{Isolation, RunArgs};
+use crate::roles;
 use children::{describe, spawn, ChildProc};
 use control_socket::{ControlSocket, CtlReply, ProcessStatus};
 
@@ -52,8 +54,8 @@ struct Machine {
     inline: bool,
     /// ctl clients waiting for the CPU's status report.
     waiting_status: Vec<std::os::unix::net::UnixStream>,
-    /// The window or terminal showing the machine, if any.
-    frontend: Option<crate::display::Frontend>,
+    /// The channel from the display process's front end (window or terminal), if it has one.
+    display_link: Option<crate::display::link::SupervisorEnd>,
     /// Whether the CPU was told to pause.
     paused: bool,
 }
@@ -70,6 +72,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     }
     // While the terminal shows the machine, stderr (ours and the children's) waits aside.
     let _stderr_aside = term.then(crate::display::StderrAside::begin).transpose()?;
+    // The display process takes the terminal; whatever it leaves is put back when the machine
+    // ends (dropped before the stderr kept aside is copied out).
+    let _terminal = term.then(crate::display::SavedTerminal::save).transpose()?;
+    // The front end's channel: our end, and the display process's.
+    let (display_link, mut display_fd) = match display {
+        crate::cli::Display::None => (None, None),
+        _ => {
+            let (ours, theirs) =
+                crate::display::link::pair().context("creating the display's channel")?;
+            (Some(ours), Some(theirs))
+        }
+    };
     let mut plan = plan::plan(&args)?;
     let faults = parse_faults(&args.inject_fault)?;
     // Block the signals we handle so they queue on the signalfd; children unblock them.
@@ -100,7 +114,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         serial_tap: plan.serial_tap,
         automation: automation::Automation::new(keys, args.until.clone()),
         inline: args.isolation == Isolation::Inline,
-        frontend: None,
+        display_link,
         paused: false,
         live_keys: automation::LiveKeys::default(),
     };
@@ -113,7 +127,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     let mut next_cpu_fd = 20;
     let mut cpu_devices = Vec::new();
     let mut regions_by_kind = std::collections::HashMap::new();
-    for dev in std::mem::take(&mut plan.devices) {
+    for mut dev in std::mem::take(&mut plan.devices) {
+        if dev.kind == "display" {
+            dev.implementation = crate::display::implementation(display).into();
+            if let Some(fd) = display_fd.take() {
+                dev.files
+                    .push((roles::device::UI_ROLE.into(), std::fs::File::from(fd)));
+            }
+        }
         // A device's extra regions are its own, or borrowed from the device that writes them
         // (the display reads the VGA's framebuffer).
         let extra: Vec<Arc<SharedRegion>> = match &dev.borrows {
@@ -133,8 +154,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                 .collect::<Result<_, _>>()?,
         };
         regions_by_kind.insert(dev.kind.clone(), extra.clone());
-        match args.isolation {
-            Isolation::Process => {
+        // The display is a process of its own in inline mode too: it serves no ports (so inline
+        // mode's yardstick is unchanged) and its front end needs a thread and the terminal.
+        let own_process = args.isolation == Isolation::Process || dev.kind == "display";
+        match own_process {
+            true => {
                 let region = Arc::new(SharedRegion::create(
                     &format!("cloister-{}", dev.kind),
                     device_region_size(),
@@ -165,7 +189,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                     fds.push((OwnedFd::from(out), 50));
                     dfds.output = Some(50);
                 }
-                let (pid, mut sock) = spawn("__device", fds)?;
+                let terminal = dev.kind == "display" && term;
+                let (pid, mut sock) = spawn("__device", fds, terminal)?;
                 let setup = DeviceSetup {
                     kind: dev.kind.clone(),
                     implementation: dev.implementation.clone(),
@@ -181,14 +206,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                     .supervisor
                     .peer_state
                     .store(PeerState::Running as u32, Release);
-                cpu_fds.push((dup(region.fd())?, next_cpu_fd));
-                cpu_devices.push(CpuDevice {
-                    manifest: dev.manifest.clone(),
-                    region_fd: Some(next_cpu_fd),
-                    inline: None,
-                    machine_lines: dev.kind == "keyboard",
-                });
-                next_cpu_fd += 1;
+                if args.isolation == Isolation::Process {
+                    cpu_fds.push((dup(region.fd())?, next_cpu_fd));
+                    cpu_devices.push(CpuDevice {
+                        manifest: dev.manifest.clone(),
+                        region_fd: Some(next_cpu_fd),
+                        inline: None,
+                        machine_lines: dev.kind == "keyboard",
+                    });
+                    next_cpu_fd += 1;
+                }
                 m.device_regions.push((dev.kind.clone(), region));
                 m.children.push(ChildProc {
                     name: dev.kind,
@@ -199,7 +226,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                     ended: None,
                 });
             }
-            Isolation::Inline => {
+            false => {
                 let mut dfds = DeviceFds {
                     region: -1,
                     machine: -1,
@@ -248,7 +275,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
             next_cpu_fd
         }),
     };
-    let (pid, mut sock) = spawn("__cpu", cpu_fds)?;
+    let (pid, mut sock) = spawn("__cpu", cpu_fds, false)?;
     let setup = CpuSetup {
         model: args.cpu.clone(),
         guest_ram_fd: 10,
@@ -273,20 +300,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     );
     drop(ram);
     m.framebuffer = regions_by_kind.get("vga").and_then(|r| r.get(1)).cloned();
-    match crate::display::start(display, m.framebuffer.clone()) {
-        Ok(f) => m.frontend = f,
-        Err(e) => {
-            m.shutdown();
-            return Err(e);
-        }
-    }
 
     let deadline = args
         .timeout
         .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     let status = m.serve(deadline);
-    // Put the terminal back before anything more is said.
-    m.frontend = None;
     if let Some(path) = &args.screenshot_on_exit {
         let png = m.screenshot().map_err(anyhow::Error::msg);
         let written = png.and_then(|png| {
@@ -392,8 +410,8 @@ impl Machine {
                     PollFd::new(self.control.listener.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.serial_tap.0.as_fd(), PollFlags::POLLIN),
                 ];
-                if let Some(f) = &self.frontend {
-                    fds.push(PollFd::new(f.wake_fd(), PollFlags::POLLIN));
+                if let Some(link) = &self.display_link {
+                    fds.push(PollFd::new(link.fd(), PollFlags::POLLIN));
                 }
                 match poll(&mut fds, timeout) {
                     Ok(_) => {}
@@ -410,7 +428,7 @@ impl Machine {
                 )
             };
             if ui_ready {
-                if let Some(status) = self.on_frontend() {
+                if let Some(status) = self.on_display() {
                     return Ok(status);
                 }
             }
