@@ -260,7 +260,8 @@ fn type_command(t: &Tmux, ctl: &Machine, text: &str) {
     t.send(&["Enter"]);
 }
 
-/// A machine in a tmux pane showing it with `--display term`; its control socket.
+/// A machine in a tmux pane showing it with `--display term`, and its control socket, once
+/// DOS sits at a fresh prompt and the pane shows it.
 fn term_machine(name: &str, extra: &str) -> (Tmux, Machine) {
     let dir = scratch(&format!("display-{name}"));
     let img = floppy(&dir);
@@ -276,6 +277,8 @@ fn term_machine(name: &str, extra: &str) -> (Tmux, Machine) {
         "no control socket; the terminal shows:\n{}",
         t.capture()
     );
+    wait_fresh_prompt(&ctl, Duration::from_secs(60));
+    t.wait("A:\\>", Duration::from_secs(10));
     (t, ctl)
 }
 
@@ -286,8 +289,6 @@ fn term_display_in_tmux_shows_the_prompt_and_runs_typed_commands() {
             &format!("term-{isolation}"),
             &format!("--isolation {isolation}"),
         );
-        wait_fresh_prompt(&ctl, Duration::from_secs(60));
-        t.wait("A:\\>", Duration::from_secs(10));
         // The status line fits below the 25 text rows.
         t.wait("Ctrl-] then: q quit", Duration::from_secs(5));
         type_command(&t, &ctl, "ver");
@@ -357,8 +358,6 @@ fn the_display_process_draws_and_reads_the_terminal_and_its_death_is_reported() 
             &format!("owner-{isolation}"),
             &format!("--isolation {isolation}"),
         );
-        wait_fresh_prompt(&ctl, Duration::from_secs(60));
-        t.wait("A:\\>", Duration::from_secs(10));
         let display = process_pid(&ctl, "display");
         // The supervisor has no front-end thread; the display process has its ring thread.
         assert_eq!(threads(supervisor_pid(&ctl)), ["cloister"]);
@@ -512,7 +511,7 @@ fn an_idle_screen_costs_under_5_percent_of_a_core() {
     }
     std::thread::sleep(Duration::from_secs(1));
     // The display process (front end and ring thread), its front end's thread (the main one,
-    // whose tid is the pid) and the supervisor, which now only routes.
+    // whose tid is the pid; each tick waits once) and the supervisor, which now only routes.
     let span = Duration::from_secs(20);
     let stat = |pid: u32| PathBuf::from(format!("/proc/{pid}/stat"));
     let pids: Vec<_> = machines
@@ -537,7 +536,7 @@ fn an_idle_screen_costs_under_5_percent_of_a_core() {
         let rate = (voluntary_switches(d, d) - w0) as f64 / span.as_secs_f64();
         eprintln!(
             "idle DOS prompt, {} s, {name}: display process {display:.2}% of a core (its front end \
-             slept {rate:.0} times a second); supervisor {supervisor:.2}%",
+             thread blocked {rate:.0} times a second); supervisor {supervisor:.2}%",
             span.as_secs()
         );
         assert!(
@@ -548,7 +547,7 @@ fn an_idle_screen_costs_under_5_percent_of_a_core() {
         // means nothing.
         assert!(
             rate >= 60.0,
-            "{name}: the front end woke {rate:.0} times a second"
+            "{name}: the front end blocked {rate:.0} times a second"
         );
     }
     for (_, m, t) in machines {

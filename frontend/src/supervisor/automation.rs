@@ -196,3 +196,35 @@ pub fn write_screen_text(path: &PathBuf, text: Option<String>) -> anyhow::Result
     std::fs::write(path, text.unwrap_or_default())
         .with_context(|| format!("writing the screen text to {}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supervisor::keys::{k, SHIFT};
+
+    #[test]
+    fn live_keys_go_in_order_paced_and_bounded_dropping_whole_chords() {
+        let a = k(0x1E);
+        let mut keys = LiveKeys::default();
+        for _ in 0..LIVE_KEYS_QUEUED - 1 {
+            keys.key(a, true);
+        }
+        keys.chord(&[a]); // needs two places, one is left
+        assert_eq!(keys.queue.len(), LIVE_KEYS_QUEUED - 1);
+        keys.key(a, false);
+        assert_eq!(keys.queue.len(), LIVE_KEYS_QUEUED);
+        keys.key(a, false);
+        assert_eq!(keys.queue.len(), LIVE_KEYS_QUEUED);
+        assert_eq!(keys.dropped, 3);
+
+        let mut keys = LiveKeys::default();
+        keys.chord(&[SHIFT, a]);
+        let mut sent = Vec::new();
+        keys.tick(|key, pressed| sent.push((key, pressed)));
+        keys.tick(|key, pressed| sent.push((key, pressed)));
+        assert_eq!(sent, [(SHIFT, true)], "one event per gap");
+        std::thread::sleep(KEY_GAP);
+        keys.tick(|key, pressed| sent.push((key, pressed)));
+        assert_eq!(sent[1], (a, true));
+    }
+}
