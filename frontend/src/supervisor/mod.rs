@@ -18,9 +18,7 @@ use anyhow::Context;
 use cloister_shared::control::{
     self, CpuDevice, CpuSetup, DeviceFds, DeviceSetup, Fault, FromCpu, ToCpu, ToDevice,
 };
-use cloister_shared::plane::layout::{
-    device_region_size, machine_region_size, view, DeviceRegion, MachineRegion,
-};
+use cloister_shared::plane::layout::{machine_region_size, view, DeviceRegion, MachineRegion};
 use cloister_shared::plane::{wait, PeerState};
 use cloister_shared::sys::memfd::SharedRegion;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -157,115 +155,70 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         // The display is a process of its own in inline mode too: it serves no ports (so inline
         // mode's yardstick is unchanged) and its front end needs a thread and the terminal.
         let own_process = args.isolation == Isolation::Process || dev.kind == "display";
-        match own_process {
-            true => {
-                let region = Arc::new(SharedRegion::create(
-                    &format!("cloister-{}", dev.kind),
-                    device_region_size(),
-                )?);
-                let mut fds: Vec<(OwnedFd, i32)> =
-                    vec![(dup(region.fd())?, 10), (dup(m.machine_region.fd())?, 11)];
-                let mut dfds = DeviceFds {
-                    region: 10,
-                    machine: 11,
-                    guest_ram: None,
-                    regions: vec![],
-                    files: vec![],
-                    output: None,
-                };
-                if dev.manifest.guest_ram {
-                    fds.push((dup(ram.fd())?, 12));
-                    dfds.guest_ram = Some(12);
-                }
-                for (i, r) in extra.iter().enumerate() {
-                    fds.push((dup(r.fd())?, 13 + i as i32));
-                    dfds.regions.push(13 + i as i32);
-                }
-                for (i, (role, f)) in dev.files.into_iter().enumerate() {
-                    fds.push((OwnedFd::from(f), 30 + i as i32));
-                    dfds.files.push((role, 30 + i as i32));
-                }
-                if let Some(out) = dev.output {
-                    fds.push((OwnedFd::from(out), 50));
-                    dfds.output = Some(50);
-                }
-                let terminal = dev.kind == "display" && term;
-                let (pid, mut sock) = spawn("__device", fds, terminal)?;
-                let setup = DeviceSetup {
-                    kind: dev.kind.clone(),
-                    implementation: dev.implementation.clone(),
-                    config: config_bytes.clone(),
-                    manifest: dev.manifest.clone(),
-                    fds: dfds,
-                    guest_ram_size: ram_size,
-                    fault: faults.get(dev.kind.as_str()).copied(),
-                };
-                control::send(&mut sock, &setup)
-                    .with_context(|| format!("setting up device `{}`", dev.kind))?;
-                region_view(&region)
-                    .supervisor
-                    .peer_state
-                    .store(PeerState::Running as u32, Release);
-                if args.isolation == Isolation::Process {
-                    cpu_fds.push((dup(region.fd())?, next_cpu_fd));
-                    cpu_devices.push(CpuDevice {
-                        manifest: dev.manifest.clone(),
-                        region_fd: Some(next_cpu_fd),
-                        inline: None,
-                        machine_lines: dev.kind == "keyboard",
-                    });
-                    next_cpu_fd += 1;
-                }
-                m.device_regions.push((dev.kind.clone(), region));
-                m.children.push(ChildProc {
-                    name: dev.kind,
-                    implementation: dev.implementation,
-                    pid,
-                    control: sock,
-                    device: Some(m.device_regions.len() - 1),
-                    ended: None,
-                });
+        if own_process {
+            let cpu_device = CpuDevice {
+                manifest: dev.manifest.clone(),
+                region_fd: Some(next_cpu_fd),
+                inline: None,
+                machine_lines: dev.kind == "keyboard",
+            };
+            let start = children::DeviceStart {
+                machine_region: &m.machine_region,
+                ram: &ram,
+                config: &config_bytes,
+                fault: faults.get(dev.kind.as_str()).copied(),
+                terminal: dev.kind == "display" && term,
+            };
+            let (child, region) = children::start_device(dev, &extra, start)?;
+            if args.isolation == Isolation::Process {
+                cpu_fds.push((dup(region.fd())?, next_cpu_fd));
+                cpu_devices.push(cpu_device);
+                next_cpu_fd += 1;
             }
-            false => {
-                let mut dfds = DeviceFds {
-                    region: -1,
-                    machine: -1,
-                    guest_ram: None,
-                    regions: vec![],
-                    files: vec![],
-                    output: None,
-                };
-                for r in &extra {
-                    cpu_fds.push((dup(r.fd())?, next_cpu_fd));
-                    dfds.regions.push(next_cpu_fd);
-                    next_cpu_fd += 1;
-                }
-                for (role, f) in dev.files {
-                    cpu_fds.push((OwnedFd::from(f), next_cpu_fd));
-                    dfds.files.push((role, next_cpu_fd));
-                    next_cpu_fd += 1;
-                }
-                if let Some(out) = dev.output {
-                    cpu_fds.push((OwnedFd::from(out), next_cpu_fd));
-                    dfds.output = Some(next_cpu_fd);
-                    next_cpu_fd += 1;
-                }
-                let setup = DeviceSetup {
-                    kind: dev.kind.clone(),
-                    implementation: dev.implementation.clone(),
-                    config: config_bytes.clone(),
-                    manifest: dev.manifest.clone(),
-                    fds: dfds,
-                    guest_ram_size: ram_size,
-                    fault: faults.get(dev.kind.as_str()).copied(),
-                };
-                cpu_devices.push(CpuDevice {
-                    manifest: dev.manifest,
-                    region_fd: None,
-                    inline: Some(setup),
-                    machine_lines: dev.kind == "keyboard",
-                });
+            m.device_regions.push((child.name.clone(), region));
+            m.children.push(ChildProc {
+                device: Some(m.device_regions.len() - 1),
+                ..child
+            });
+        } else {
+            let mut dfds = DeviceFds {
+                region: -1,
+                machine: -1,
+                guest_ram: None,
+                regions: vec![],
+                files: vec![],
+                output: None,
+            };
+            for r in &extra {
+                cpu_fds.push((dup(r.fd())?, next_cpu_fd));
+                dfds.regions.push(next_cpu_fd);
+                next_cpu_fd += 1;
             }
+            for (role, f) in dev.files {
+                cpu_fds.push((OwnedFd::from(f), next_cpu_fd));
+                dfds.files.push((role, next_cpu_fd));
+                next_cpu_fd += 1;
+            }
+            if let Some(out) = dev.output {
+                cpu_fds.push((OwnedFd::from(out), next_cpu_fd));
+                dfds.output = Some(next_cpu_fd);
+                next_cpu_fd += 1;
+            }
+            let setup = DeviceSetup {
+                kind: dev.kind.clone(),
+                implementation: dev.implementation.clone(),
+                config: config_bytes.clone(),
+                manifest: dev.manifest.clone(),
+                fds: dfds,
+                guest_ram_size: ram_size,
+                fault: faults.get(dev.kind.as_str()).copied(),
+            };
+            cpu_devices.push(CpuDevice {
+                manifest: dev.manifest,
+                region_fd: None,
+                inline: Some(setup),
+                machine_lines: dev.kind == "keyboard",
+            });
         }
     }
     let debugcon_fd = match args.debugcon.as_deref() {
