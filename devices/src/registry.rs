@@ -56,7 +56,8 @@ pub const KINDS: &[Kind] = &[
     },
     Kind {
         name: "display",
-        implementations: &["headless"],
+        // window and term: a front end in the display process shows the frame (docs/DISPLAY.md).
+        implementations: &["headless", "window", "term"],
     },
     Kind {
         name: "probe",
@@ -84,7 +85,7 @@ pub fn manifest(kind_name: &str, config: &MachineConfig) -> Result<DeviceManifes
         "serial" => Ok(crate::serial::Serial::new().manifest()),
         "vga" => Ok(crate::vga::Vga::manifest()),
         "disk" => Ok(crate::disk::Disk::new([false; 2], None).manifest()),
-        "display" => Ok(crate::display::HeadlessDisplay::manifest()),
+        "display" => Ok(crate::display::DisplayDevice::manifest()),
         "probe" => Ok(crate::probe::Probe::manifest()),
         other => Err(RegistryError::UnknownKind(other.to_owned())),
     }
@@ -112,7 +113,10 @@ pub fn build(
         "serial" => Ok(Box::new(crate::serial::Serial::new())),
         "vga" => Ok(Box::new(crate::vga::Vga::new())),
         "disk" => build_disk(config, files),
-        "display" => Ok(Box::new(crate::display::HeadlessDisplay::new())),
+        "display" if implementation == "headless" => {
+            Ok(Box::new(crate::display::DisplayDevice::headless()))
+        }
+        "display" => Ok(Box::new(crate::display::DisplayDevice::beside_front_end())),
         "probe" => Ok(Box::new(crate::probe::Probe::new())),
         other => Err(RegistryError::UnknownKind(other.to_owned())),
     }

@@ -230,6 +230,16 @@ impl Tmux {
         assert!(st.success());
     }
 
+    /// Types `text` as it is (no key names).
+    pub fn send_literal(&self, text: &str) {
+        let st = self
+            .cmd()
+            .args(["send-keys", "-t", "t", "-l", text])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
     pub fn wait(&self, text: &str, limit: Duration) {
         assert!(
             wait_for(limit, || self.capture().contains(text)),
@@ -399,30 +409,69 @@ pub fn supervisor_pid(m: &Machine) -> u32 {
     after.split(' ').nth(1).unwrap().parse().unwrap()
 }
 
-/// The supervisor's front-end thread (`cloister-window` / `cloister-term`), and the display
-/// device process, of the machine behind `m`'s control socket.
-pub fn display_stats(m: &Machine) -> (PathBuf, PathBuf) {
+/// The pid of a process of the machine behind `m`'s control socket, by its `ctl status` name.
+pub fn process_pid(m: &Machine, name: &str) -> u32 {
     let status = m.ctl(&["status"]).stdout;
-    let pid = |name: &str| -> u32 {
-        status
-            .lines()
-            .find(|l| l.split_whitespace().next() == Some(name))
-            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in:\n{status}"))
-    };
-    let supervisor = supervisor_pid(m);
-    let thread = std::fs::read_dir(format!("/proc/{supervisor}/task"))
+    status
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in:\n{status}"))
+}
+
+/// The names of a process's threads.
+pub fn threads(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
         .unwrap()
         .filter_map(|e| e.ok())
-        .find(|e| {
-            std::fs::read_to_string(e.path().join("comm"))
-                .is_ok_and(|c| c.trim().starts_with("cloister-"))
-        })
-        .expect("the supervisor has a front-end thread")
-        .path()
-        .join("stat");
-    (
-        thread,
-        PathBuf::from(format!("/proc/{}/stat", pid("display"))),
-    )
+        .filter_map(|e| std::fs::read_to_string(e.path().join("comm")).ok())
+        .map(|c| c.trim().to_owned())
+        .collect()
+}
+
+/// How often a thread has given up the CPU of its own accord so far (each sleep is one).
+pub fn voluntary_switches(pid: u32, tid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("voluntary_ctxt_switches in /proc status")
+}
+
+/// Sends a signal to a process with kill(1).
+pub fn signal(pid: u32, sig: &str) {
+    let st = Command::new("kill")
+        .args([&format!("-{sig}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success(), "kill -{sig} {pid}");
+}
+
+/// Waits until the FreeDOS floppy sits at a fresh prompt: its AUTOEXEC.BAT ends with CLS, so
+/// the screen then holds the prompt alone. (Keys typed before that may go to AUTOEXEC.BAT's
+/// commands or to a screen about to be cleared.)
+pub fn wait_fresh_prompt(m: &Machine, limit: Duration) {
+    let fresh = || {
+        let text = m.screen_text();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        lines == ["A:\\>"]
+    };
+    assert!(
+        wait_for(limit, fresh),
+        "DOS never came to a fresh prompt; screen:\n{}\nstderr:\n{}",
+        m.screen_text(),
+        m.stderr()
+    );
+}
+
+/// The last line of the guest's screen that is not blank.
+pub fn last_line(m: &Machine) -> String {
+    let text = m.screen_text();
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim_end()
+        .to_owned()
 }

@@ -2,20 +2,27 @@
 //!
 //! # Where the front end runs
 //!
-//! The front end is host user interface, not a device model: it reads the VGA framebuffer
-//! (shared memory the supervisor already maps) and turns host keys into PS/2 scan codes. It runs
-//! on a thread of the supervisor, in both isolation modes, because
-//! - the supervisor already owns the controlling terminal and the user's session, and it is the
-//!   process that outlives every other one, so it can always put the terminal back;
-//! - keys reach the keyboard device the same way `--keys` scripts do (the supervisor forwards
-//!   them to the keyboard process, or to the CPU process in inline mode), with no extra hop;
-//! - in inline mode the CPU process has no thread to spare for a window's event loop.
+//! In the `display` device process, in both isolation modes. The supervisor picks the front end
+//! ([`choose`]) and starts the display process with it as the device's implementation
+//! (`window`, `term`, or `headless` for none) and one end of a [`link`] channel; the process
+//! runs the front end on its main thread ([`process`]) and the device's ring on a second one.
+//! The front end reads only changed rows of the VGA framebuffer (shared memory, checked by its
+//! reader), turns host keys into PS/2 scan codes and sends them, and the user's shortcuts, to
+//! the supervisor as [`UiEvent`]s; the supervisor checks each one and routes it as it routes
+//! `--keys` (to the keyboard process, or to the CPU process in inline mode). The supervisor
+//! tells it when the machine pauses or resumes ([`ToDisplay`]), for the title and status line.
 //!
-//! The guest never talks to this code except through the framebuffer, whose reader checks every
-//! size it copies. The `display` device process keeps following the framebuffer headless.
+//! With `--display term` the display process owns the terminal (raw mode, alternate screen)
+//! and puts it back on every way out it controls; the supervisor saved the terminal first and
+//! puts back whatever a display process that was killed left ([`SavedTerminal`]).
 //!
-//! The thread sends [`UiEvent`]s over a channel and writes a byte to a pipe the supervisor polls.
+//! In inline mode the display is still a process of its own: it serves no ports, so it adds
+//! nothing to the isolation tax inline mode measures, and the CPU process's only thread runs
+//! the guest. See docs/DISPLAY.md.
 
+pub mod link;
+pub mod process;
+mod saved_terminal;
 pub mod scale;
 mod screenshot;
 mod stderr;
@@ -24,112 +31,93 @@ mod term_keys;
 mod window;
 mod window_keys;
 
+pub use link::{ToDisplay, UiEvent};
+pub use saved_terminal::SavedTerminal;
 pub use screenshot::{encode_png, ScreenshotError};
 pub use stderr::StderrAside;
 
-use std::io::Write;
-use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use cloister_shared::sys::memfd::SharedRegion;
 
 use crate::cli::Display;
-use crate::supervisor::keys::Key;
+use link::DisplayEnd;
 
 /// How often a front end looks for a new frame and for input (the text modes' 70 Hz).
 pub const PERIOD: Duration = Duration::from_nanos(1_000_000_000 / 70);
 
-/// What a front end asks of the supervisor.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UiEvent {
-    /// A key went down or up (the window has real make and break).
-    Key(Key, bool),
-    /// Press these keys in order and release them in reverse, paced like `--keys` (a terminal
-    /// only reports whole key strokes).
-    Chord(Vec<Key>),
-    /// Pause the machine if it runs, resume it if it is paused.
-    TogglePause,
-    /// The user closed the window or asked to quit.
-    Quit,
-}
-
-/// What the supervisor tells a front end (for the window title and the status line).
-#[derive(Debug, Default)]
-pub struct MachineState {
-    pub paused: AtomicBool,
-    stop: AtomicBool,
-}
-
-/// Where a front end sends its events.
-pub struct EventSender {
-    tx: mpsc::Sender<UiEvent>,
-    wake: std::fs::File,
-}
-
-impl EventSender {
-    /// Sends an event and wakes the supervisor.
-    pub fn send(&mut self, ev: UiEvent) {
-        if self.tx.send(ev).is_ok() {
-            let _ = self.wake.write(&[1]);
-        }
+/// The display device's implementation name for a front end (`ctl status` shows it).
+pub fn implementation(which: Display) -> &'static str {
+    match which {
+        Display::None => "headless",
+        Display::Window => "window",
+        Display::Term => "term",
     }
 }
 
-/// What every front end is given.
+/// The front end a display implementation name stands for; `None` for `headless`.
+pub fn front_end(implementation: &str) -> Option<Display> {
+    match implementation {
+        "window" => Some(Display::Window),
+        "term" => Some(Display::Term),
+        _ => None,
+    }
+}
+
+/// What a front end works with, in the display process.
 pub struct FrontendContext {
     pub framebuffer: Arc<SharedRegion>,
-    pub state: Arc<MachineState>,
-    pub events: EventSender,
+    link: DisplayEnd,
+    /// Whether the machine is paused, as the supervisor last said.
+    paused: bool,
+    /// Set when the device's ring thread ends (the supervisor said quit) or the supervisor is
+    /// gone.
+    stop: Arc<AtomicBool>,
 }
 
 impl FrontendContext {
-    pub fn stopping(&self) -> bool {
-        self.state.stop.load(Ordering::Acquire)
-    }
-}
-
-/// The running front end, as the supervisor holds it. Dropping it stops the front end and waits
-/// for it (which puts the terminal back).
-pub struct Frontend {
-    pub state: Arc<MachineState>,
-    events: mpsc::Receiver<UiEvent>,
-    wake: std::fs::File,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Frontend {
-    /// The pipe the supervisor polls; readable when events wait.
-    pub fn wake_fd(&self) -> BorrowedFd<'_> {
-        self.wake.as_fd()
-    }
-
-    /// The events waiting.
-    pub fn drain(&mut self) -> Vec<UiEvent> {
-        use std::io::Read;
-        let mut buf = [0u8; 256];
-        while matches!(self.wake.read(&mut buf), Ok(n) if n > 0) {}
-        self.events.try_iter().collect()
-    }
-
-    /// Stops the front end and waits for its thread.
-    pub fn stop(&mut self) {
-        self.state.stop.store(true, Ordering::Release);
-        if let Some(t) = self.thread.take() {
-            if t.join().is_err() {
-                eprintln!("cloister: the display front end panicked");
-            }
+    pub fn new(framebuffer: Arc<SharedRegion>, link: DisplayEnd, stop: Arc<AtomicBool>) -> Self {
+        FrontendContext {
+            framebuffer,
+            link,
+            paused: false,
+            stop,
         }
     }
-}
 
-impl Drop for Frontend {
-    fn drop(&mut self) {
-        self.stop();
+    pub fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Sends an event to the supervisor.
+    pub fn send(&mut self, ev: UiEvent) {
+        if let Err(e) = self.link.send(&ev) {
+            tracing::warn!("display channel: {e}");
+            self.stop.store(true, Ordering::Release);
+        }
+    }
+
+    /// Takes in what the supervisor said since the last look.
+    pub fn poll(&mut self) {
+        loop {
+            match self.link.try_recv() {
+                Ok(Some(ToDisplay::Paused(p))) => self.paused = p,
+                Ok(None) => break,
+                Err(e) => {
+                    // The supervisor closed its end: the machine is over.
+                    tracing::debug!("display channel: {e}");
+                    self.stop.store(true, Ordering::Release);
+                    break;
+                }
+            }
+        }
     }
 }
 
@@ -208,59 +196,6 @@ fn x_display_reachable(display: &str) -> bool {
         .is_some_and(|a| {
             std::net::TcpStream::connect_timeout(&a, Duration::from_millis(500)).is_ok()
         })
-}
-
-/// Starts the front end `which` over the framebuffer; `None` for `--display none`. Returns once
-/// the window is open or the terminal is set up, or with why it could not be.
-pub fn start(
-    which: Display,
-    framebuffer: Option<Arc<SharedRegion>>,
-) -> anyhow::Result<Option<Frontend>> {
-    if which == Display::None {
-        return Ok(None);
-    }
-    let framebuffer = framebuffer.context("the machine has no framebuffer to show")?;
-    let (rd, wr) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)
-        .context("creating the display's wake pipe")?;
-    let (tx, rx) = mpsc::channel();
-    let state = Arc::new(MachineState::default());
-    let ctx = FrontendContext {
-        framebuffer,
-        state: state.clone(),
-        events: EventSender {
-            tx,
-            wake: std::fs::File::from(wr),
-        },
-    };
-    let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<(), String>>(1);
-    let name = match which {
-        Display::Window => "cloister-window",
-        _ => "cloister-term",
-    };
-    let thread = std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || match which {
-            Display::Window => window::run(ctx, ready_tx),
-            _ => term::run(ctx, ready_tx),
-        })
-        .context("starting the display thread")?;
-    let mut frontend = Frontend {
-        state,
-        events: rx,
-        wake: std::fs::File::from(rd),
-        thread: Some(thread),
-    };
-    match ready_rx.recv() {
-        Ok(Ok(())) => Ok(Some(frontend)),
-        Ok(Err(why)) => {
-            frontend.stop();
-            bail!("{why}")
-        }
-        Err(_) => {
-            frontend.stop();
-            bail!("the display front end failed to start")
-        }
-    }
 }
 
 /// The host shortcuts, the same in both front ends (after the window's Right Ctrl or the

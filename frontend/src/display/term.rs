@@ -2,12 +2,12 @@
 //! and cursor; graphics modes as half blocks (two pixels a cell, true colour). Only cells that
 //! changed are written. Keys come from the raw terminal; Ctrl-] starts a host shortcut.
 //!
-//! The terminal is put back (raw mode off, main screen, cursor shown) when the front end ends,
-//! by a guard dropped on every path out of [`run`], a panic included.
+//! It runs in the display process, which owns the terminal meanwhile. The terminal is put back
+//! (raw mode off, main screen, cursor shown) when the front end ends, by a guard dropped on
+//! every path out of [`run`], a panic included; if the process is killed, the supervisor's
+//! saved settings do it (`super::SavedTerminal`).
 
 use std::io::{BufWriter, Stdout, Write};
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::SyncSender;
 use std::time::Instant;
 
 use cloister_shared::framebuffer::{cp437_char, Frame, FramebufferReader, ScreenKind};
@@ -178,11 +178,7 @@ impl Shown {
 }
 
 fn status_line(ctx: &FrontendContext, cols: usize) -> Vec<Cell> {
-    let run = if ctx.state.paused.load(Ordering::Acquire) {
-        "paused"
-    } else {
-        "running"
-    };
+    let run = if ctx.paused() { "paused" } else { "running" };
     let text =
         format!(" Cloister {run} · Ctrl-] then: q quit, d Ctrl-Alt-Del, 1…0 - = F1…F12, p pause");
     let mut line: Vec<Cell> = text
@@ -217,16 +213,11 @@ fn setup() -> std::io::Result<Restore> {
     Ok(guard)
 }
 
-pub fn run(mut ctx: FrontendContext, ready: SyncSender<Result<(), String>>) {
-    let _restore = match setup() {
-        Ok(g) => g,
-        Err(e) => {
-            let _ = ready.send(Err(format!("could not set up the terminal: {e}")));
-            return;
-        }
-    };
+/// Shows the machine in the terminal until the front end is told to stop.
+pub fn run(ctx: &mut FrontendContext) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let _restore = setup().context("could not set up the terminal")?;
     let (cols, rows) = terminal::size().unwrap_or((80, 25));
-    let _ = ready.send(Ok(()));
     let mut shown = Shown {
         out: BufWriter::with_capacity(1 << 16, std::io::stdout()),
         cols: 0,
@@ -260,8 +251,7 @@ pub fn run(mut ctx: FrontendContext, ready: SyncSender<Result<(), String>>) {
                         prefix = false;
                         let rb = crate::supervisor::keys::ascii_key(']').map(|(k, _)| k);
                         if let Some(k) = rb {
-                            ctx.events
-                                .send(UiEvent::Chord(vec![crate::supervisor::keys::CTRL, k]));
+                            ctx.send(UiEvent::Chord(vec![crate::supervisor::keys::CTRL, k]));
                         }
                     }
                     Some(TermKey::Prefix) => prefix = true,
@@ -269,11 +259,11 @@ pub fn run(mut ctx: FrontendContext, ready: SyncSender<Result<(), String>>) {
                         prefix = false;
                         if let crossterm::event::KeyCode::Char(c) = ev.code {
                             if let Some(e) = shortcut(c) {
-                                ctx.events.send(e);
+                                ctx.send(e);
                             }
                         }
                     }
-                    Some(TermKey::Chord(keys)) => ctx.events.send(UiEvent::Chord(keys)),
+                    Some(TermKey::Chord(keys)) => ctx.send(UiEvent::Chord(keys)),
                     None => {}
                 },
                 Ok(Event::Resize(c, r)) => {
@@ -283,10 +273,13 @@ pub fn run(mut ctx: FrontendContext, ready: SyncSender<Result<(), String>>) {
                 _ => {}
             }
         }
-        if next < Instant::now() {
+        // Keep to the 70 Hz schedule: a tick that ends a little late (the wait above is in
+        // whole milliseconds) shortens the next one; only a whole period behind starts afresh.
+        if next + PERIOD < Instant::now() {
             next = Instant::now();
         }
-        let now_paused = ctx.state.paused.load(Ordering::Acquire);
+        ctx.poll();
+        let now_paused = ctx.paused();
         if matches!(reader.update(ctx.framebuffer.bytes_mut()), Ok(Some(_)))
             || dirty
             || now_paused != paused
@@ -302,13 +295,14 @@ pub fn run(mut ctx: FrontendContext, ready: SyncSender<Result<(), String>>) {
             let (mut cells, cursor) = layout(f, cols, rows);
             if rows > used {
                 let start = (rows - 1) * cols;
-                cells[start..].copy_from_slice(&status_line(&ctx, cols));
+                cells[start..].copy_from_slice(&status_line(ctx, cols));
             }
             if let Err(e) = shown.draw(&cells, cursor) {
                 tracing::warn!("terminal output: {e}");
             }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

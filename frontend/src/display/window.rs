@@ -3,8 +3,6 @@
 //! Right Ctrl is the host key: pressed and released alone it releases the keyboard (keys stay
 //! with the host) or grabs it again; held with another key it is a shortcut ([`super::shortcut`]).
 
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
 use cloister_shared::framebuffer::{FramebufferReader, ScreenKind};
@@ -48,7 +46,7 @@ impl Keyboard {
     fn release_all(&mut self, ctx: &mut FrontendContext) {
         for key in self.held.drain(..) {
             if let Some(sc) = window_keys::scan_code(key) {
-                ctx.events.send(UiEvent::Key(sc, false));
+                ctx.send(UiEvent::Key(sc, false));
             }
         }
     }
@@ -82,12 +80,12 @@ impl Keyboard {
         } else if self.host_down {
             self.host_used = true;
             if let Some(ev) = shortcut_char(key).and_then(shortcut) {
-                ctx.events.send(ev);
+                ctx.send(ev);
             }
         } else if self.grabbed {
             if let Some(sc) = window_keys::scan_code(key) {
                 self.held.push(key);
-                ctx.events.send(UiEvent::Key(sc, true));
+                ctx.send(UiEvent::Key(sc, true));
             }
         }
     }
@@ -104,7 +102,7 @@ impl Keyboard {
         } else if let Some(i) = self.held.iter().position(|&h| h == key) {
             self.held.remove(i);
             if let Some(sc) = window_keys::scan_code(key) {
-                ctx.events.send(UiEvent::Key(sc, false));
+                ctx.send(UiEvent::Key(sc, false));
             }
         }
     }
@@ -129,11 +127,7 @@ fn shortcut_char(key: K) -> Option<char> {
 
 fn title(ctx: &FrontendContext, reader: &FramebufferReader, kb: &Keyboard) -> String {
     let f = reader.frame();
-    let run = if ctx.state.paused.load(Ordering::Acquire) {
-        "paused"
-    } else {
-        "running"
-    };
+    let run = if ctx.paused() { "paused" } else { "running" };
     let screen = match f.kind {
         ScreenKind::Blank => "no picture".to_string(),
         ScreenKind::Text => format!(
@@ -150,22 +144,17 @@ fn title(ctx: &FrontendContext, reader: &FramebufferReader, kb: &Keyboard) -> St
     format!("Cloister — {run} — {screen} — {keys}")
 }
 
-pub fn run(mut ctx: FrontendContext, ready: SyncSender<Result<(), String>>) {
+/// Shows the machine in a window until the front end is told to stop or the window is closed.
+pub fn run(ctx: &mut FrontendContext) -> anyhow::Result<()> {
     let opts = WindowOptions {
         resize: true,
         scale_mode: ScaleMode::UpperLeft,
         ..WindowOptions::default()
     };
-    let mut window = match Window::new("Cloister", START_SIZE.0, START_SIZE.1, opts) {
-        Ok(w) => w,
-        Err(e) => {
-            let _ = ready.send(Err(format!("could not open a window: {e}")));
-            return;
-        }
-    };
+    let mut window = Window::new("Cloister", START_SIZE.0, START_SIZE.1, opts)
+        .map_err(|e| anyhow::anyhow!("could not open a window: {e}"))?;
     // We pace ourselves; minifb must not sleep inside update().
     window.set_target_fps(0);
-    let _ = ready.send(Ok(()));
     let mut reader = FramebufferReader::new();
     let events = KeyEvents::default();
     window.set_input_callback(Box::new(events.clone()));
@@ -205,8 +194,9 @@ pub fn run(mut ctx: FrontendContext, ready: SyncSender<Result<(), String>>) {
         } else {
             window.update();
         }
-        kb.poll(&window, &mut ctx);
-        let t = title(&ctx, &reader, &kb);
+        kb.poll(&window, ctx);
+        ctx.poll();
+        let t = title(ctx, &reader, &kb);
         if t != shown_title {
             window.set_title(&t);
             shown_title = t;
@@ -215,12 +205,15 @@ pub fn run(mut ctx: FrontendContext, ready: SyncSender<Result<(), String>>) {
         let now = Instant::now();
         if next > now {
             std::thread::sleep(next - now);
-        } else {
+        } else if next + PERIOD < now {
+            // A whole period behind (the host was busy): start the 70 Hz schedule afresh
+            // rather than draw in a burst; a little late is made up by the next tick.
             next = now;
         }
     }
-    kb.release_all(&mut ctx);
+    kb.release_all(ctx);
     if !window.is_open() {
-        ctx.events.send(UiEvent::Quit);
+        ctx.send(UiEvent::Quit);
     }
+    Ok(())
 }

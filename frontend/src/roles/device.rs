@@ -1,5 +1,8 @@
-//! A device process: builds one device and serves its ring until told to quit.
+//! A device process: builds one device and serves its ring until told to quit. The display
+//! with a front end also shows the machine (`crate::display::process`).
 
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -12,48 +15,74 @@ use cloister_shared::plane::RingServer;
 use cloister_shared::sys::memfd::SharedRegion;
 
 use super::{enter_child, take_fd};
+use crate::display;
+
+/// The role of the display's channel to the supervisor among its files.
+pub const UI_ROLE: &str = "ui";
 
 pub fn main() -> anyhow::Result<i32> {
     let mut control = enter_child()?;
     let setup: DeviceSetup = control::recv(&mut control).context("receiving the device setup")?;
     let name = setup.manifest.name.clone();
-    let mut run = || -> anyhow::Result<()> {
-        let map = |fd: i32, size: u64| -> anyhow::Result<Arc<SharedRegion>> {
-            Ok(Arc::new(SharedRegion::from_fd(take_fd(fd)?, size)?))
-        };
-        let region = map(setup.fds.region, device_region_size())?;
-        let machine = map(setup.fds.machine, machine_region_size())?;
-        let guest_ram = match setup.fds.guest_ram {
-            Some(fd) => Some(GuestRam::new(map(fd, setup.guest_ram_size)?)),
-            None => None,
-        };
-        let regions = setup
-            .fds
-            .regions
-            .iter()
-            .zip(&setup.manifest.regions)
-            .map(|(&fd, &size)| map(fd, size))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let files = setup
-            .fds
-            .files
-            .iter()
-            .map(|(role, fd)| take_fd(*fd).map(|f| (role.clone(), std::fs::File::from(f))))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let output = setup
-            .fds
-            .output
-            .map(take_fd)
-            .transpose()?
-            .map(std::fs::File::from);
-        let config =
-            postcard::from_bytes(&setup.config).context("reading the machine configuration")?;
-        let mut device = registry::build(&setup.kind, &setup.implementation, &config, files)?;
-        let server = RingServer::new(region, machine);
-        let mut bus = HostBus::new(server, setup.manifest.clone(), guest_ram, regions);
-        serve(device.as_mut(), &mut bus, &mut control, output, setup.fault)?;
+    run(setup, control).with_context(|| format!("device `{name}`"))?;
+    Ok(0)
+}
+
+fn run(setup: DeviceSetup, mut control: UnixStream) -> anyhow::Result<()> {
+    let map = |fd: i32, size: u64| -> anyhow::Result<Arc<SharedRegion>> {
+        Ok(Arc::new(SharedRegion::from_fd(take_fd(fd)?, size)?))
+    };
+    let region = map(setup.fds.region, device_region_size())?;
+    let machine = map(setup.fds.machine, machine_region_size())?;
+    let guest_ram = match setup.fds.guest_ram {
+        Some(fd) => Some(GuestRam::new(map(fd, setup.guest_ram_size)?)),
+        None => None,
+    };
+    let regions = setup
+        .fds
+        .regions
+        .iter()
+        .zip(&setup.manifest.regions)
+        .map(|(&fd, &size)| map(fd, size))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut files = setup
+        .fds
+        .files
+        .iter()
+        .map(|(role, fd)| take_fd(*fd).map(|f| (role.clone(), std::fs::File::from(f))))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let output = setup
+        .fds
+        .output
+        .map(take_fd)
+        .transpose()?
+        .map(std::fs::File::from);
+    // The display's front end, if the supervisor chose one, and its channel to the supervisor.
+    let front_end = match display::front_end(&setup.implementation) {
+        Some(which) if setup.kind == "display" => {
+            let i = files
+                .iter()
+                .position(|(role, _)| role == UI_ROLE)
+                .context("the display was given no channel for its front end")?;
+            let framebuffer = regions.first().cloned().context("no framebuffer region")?;
+            Some((which, framebuffer, OwnedFd::from(files.remove(i).1)))
+        }
+        _ => None,
+    };
+    let config =
+        postcard::from_bytes(&setup.config).context("reading the machine configuration")?;
+    let mut device = registry::build(&setup.kind, &setup.implementation, &config, files)?;
+    let server = RingServer::new(region, machine);
+    let mut bus = HostBus::new(server, setup.manifest.clone(), guest_ram, regions);
+    let fault = setup.fault;
+    let serve_ring = move || -> anyhow::Result<()> {
+        serve(device.as_mut(), &mut bus, &mut control, output, fault)?;
         Ok(())
     };
-    run().with_context(|| format!("device `{name}`"))?;
-    Ok(0)
+    match front_end {
+        None => serve_ring(),
+        Some((which, framebuffer, link)) => {
+            display::process::run(which, framebuffer, link, serve_ring)
+        }
+    }
 }

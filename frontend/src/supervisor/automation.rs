@@ -8,7 +8,6 @@ use cloister_shared::framebuffer::{FramebufferReader, TextScreen};
 use cloister_shared::sys::memfd::SharedRegion;
 
 use super::keys::{Key, Step};
-use crate::display::UiEvent;
 
 /// Time between key events: slow enough for a BIOS's 16-key buffer and a DOS that echoes.
 const KEY_GAP: Duration = Duration::from_millis(15);
@@ -133,21 +132,45 @@ impl Automation {
 /// codes arriving back to back get lost between the keyboard and the guest's BIOS, and a window
 /// system often reports a press and its release in the same tick. Separate from the script so
 /// that a script waiting for text never holds up the user.
+///
+/// The queue is bounded ([`LIVE_KEYS_QUEUED`], a minute of typing), as what a display process
+/// sends is not to be trusted with our memory; what does not fit is dropped, whole chords at a
+/// time.
 #[derive(Default)]
 pub struct LiveKeys {
     queue: VecDeque<(Key, bool)>,
     next_at: Option<Instant>,
+    dropped: u64,
 }
+
+/// The most key events waiting to be sent.
+pub const LIVE_KEYS_QUEUED: usize = 4096;
 
 impl LiveKeys {
     pub fn key(&mut self, key: Key, pressed: bool) {
-        self.queue.push_back((key, pressed));
+        if self.room(1) {
+            self.queue.push_back((key, pressed));
+        }
     }
 
     /// Presses `keys` in order and releases them in reverse.
     pub fn chord(&mut self, keys: &[Key]) {
-        self.queue.extend(keys.iter().map(|&k| (k, true)));
-        self.queue.extend(keys.iter().rev().map(|&k| (k, false)));
+        if self.room(2 * keys.len()) {
+            self.queue.extend(keys.iter().map(|&k| (k, true)));
+            self.queue.extend(keys.iter().rev().map(|&k| (k, false)));
+        }
+    }
+
+    /// Whether `n` more events fit; counts and reports what does not.
+    fn room(&mut self, n: usize) -> bool {
+        if self.queue.len() + n <= LIVE_KEYS_QUEUED {
+            return true;
+        }
+        if self.dropped == 0 {
+            tracing::warn!("typed keys arrive faster than the guest takes them; dropping some");
+        }
+        self.dropped += n as u64;
+        false
     }
 
     pub fn active(&self) -> bool {
@@ -174,25 +197,34 @@ pub fn write_screen_text(path: &PathBuf, text: Option<String>) -> anyhow::Result
         .with_context(|| format!("writing the screen text to {}", path.display()))
 }
 
-/// What the window or terminal asks of the machine.
-impl super::Machine {
-    /// Acts on what the window or terminal asked; an exit status if the user quit.
-    pub(super) fn on_frontend(&mut self) -> Option<i32> {
-        let events = self
-            .frontend
-            .as_mut()
-            .map(|f| f.drain())
-            .unwrap_or_default();
-        for ev in events {
-            match ev {
-                UiEvent::Key(key, pressed) => self.live_keys.key(key, pressed),
-                UiEvent::Chord(keys) => self.live_keys.chord(&keys),
-                UiEvent::TogglePause => {
-                    let _ = self.set_paused(!self.paused);
-                }
-                UiEvent::Quit => return Some(0),
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supervisor::keys::{k, SHIFT};
+
+    #[test]
+    fn live_keys_go_in_order_paced_and_bounded_dropping_whole_chords() {
+        let a = k(0x1E);
+        let mut keys = LiveKeys::default();
+        for _ in 0..LIVE_KEYS_QUEUED - 1 {
+            keys.key(a, true);
         }
-        None
+        keys.chord(&[a]); // needs two places, one is left
+        assert_eq!(keys.queue.len(), LIVE_KEYS_QUEUED - 1);
+        keys.key(a, false);
+        assert_eq!(keys.queue.len(), LIVE_KEYS_QUEUED);
+        keys.key(a, false);
+        assert_eq!(keys.queue.len(), LIVE_KEYS_QUEUED);
+        assert_eq!(keys.dropped, 3);
+
+        let mut keys = LiveKeys::default();
+        keys.chord(&[SHIFT, a]);
+        let mut sent = Vec::new();
+        keys.tick(|key, pressed| sent.push((key, pressed)));
+        keys.tick(|key, pressed| sent.push((key, pressed)));
+        assert_eq!(sent, [(SHIFT, true)], "one event per gap");
+        std::thread::sleep(KEY_GAP);
+        keys.tick(|key, pressed| sent.push((key, pressed)));
+        assert_eq!(sent[1], (a, true));
     }
 }

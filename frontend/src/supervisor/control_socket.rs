@@ -4,8 +4,6 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use std::sync::atomic::Ordering::Release;
-
 use anyhow::Context;
 use cloister_shared::control::{self, PortCounters, ToCpu};
 use cloister_shared::framebuffer::FramebufferReader;
@@ -174,8 +172,8 @@ impl Machine {
         control::send(&mut self.children[0].control, &msg).context("telling the CPU")?;
         self.ring_cpu();
         self.paused = paused;
-        if let Some(f) = &self.frontend {
-            f.state.paused.store(paused, Release);
+        if let Some(link) = &self.display_link {
+            link.tell(crate::display::ToDisplay::Paused(paused));
         }
         Ok(())
     }

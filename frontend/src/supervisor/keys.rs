@@ -9,7 +9,7 @@
 use anyhow::{bail, Context};
 
 /// A PC/AT key in scan code set 1 (`extended`: the E0-prefixed keys).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Key {
     pub code: u8,
     pub extended: bool,

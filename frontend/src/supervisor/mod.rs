@@ -7,6 +7,7 @@ pub mod children;
 pub mod control_socket;
 pub(crate) mod keys;
 pub mod plan;
+mod ui;
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::atomic::Ordering::Release;
@@ -17,9 +18,7 @@ use anyhow::Context;
 use cloister_shared::control::{
     self, CpuDevice, CpuSetup, DeviceFds, DeviceSetup, Fault, FromCpu, ToCpu, ToDevice,
 };
-use cloister_shared::plane::layout::{
-    device_region_size, machine_region_size, view, DeviceRegion, MachineRegion,
-};
+use cloister_shared::plane::layout::{machine_region_size, view, DeviceRegion, MachineRegion};
 use cloister_shared::plane::{wait, PeerState};
 use cloister_shared::sys::memfd::SharedRegion;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -28,6 +27,7 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 
 use crate::cli::{Isolation, RunArgs};
+use crate::roles;
 use children::{describe, spawn, ChildProc};
 use control_socket::{ControlSocket, CtlReply, ProcessStatus};
 
@@ -52,8 +52,8 @@ struct Machine {
     inline: bool,
     /// ctl clients waiting for the CPU's status report.
     waiting_status: Vec<std::os::unix::net::UnixStream>,
-    /// The window or terminal showing the machine, if any.
-    frontend: Option<crate::display::Frontend>,
+    /// The channel from the display process's front end (window or terminal), if it has one.
+    display_link: Option<crate::display::link::SupervisorEnd>,
     /// Whether the CPU was told to pause.
     paused: bool,
 }
@@ -70,6 +70,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     }
     // While the terminal shows the machine, stderr (ours and the children's) waits aside.
     let _stderr_aside = term.then(crate::display::StderrAside::begin).transpose()?;
+    // The display process takes the terminal; whatever it leaves is put back when the machine
+    // ends (dropped before the stderr kept aside is copied out).
+    let _terminal = term.then(crate::display::SavedTerminal::save).transpose()?;
+    // The front end's channel: our end, and the display process's.
+    let (display_link, mut display_fd) = match display {
+        crate::cli::Display::None => (None, None),
+        _ => {
+            let (ours, theirs) =
+                crate::display::link::pair().context("creating the display's channel")?;
+            (Some(ours), Some(theirs))
+        }
+    };
     let mut plan = plan::plan(&args)?;
     let faults = parse_faults(&args.inject_fault)?;
     // Block the signals we handle so they queue on the signalfd; children unblock them.
@@ -100,7 +112,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         serial_tap: plan.serial_tap,
         automation: automation::Automation::new(keys, args.until.clone()),
         inline: args.isolation == Isolation::Inline,
-        frontend: None,
+        display_link,
         paused: false,
         live_keys: automation::LiveKeys::default(),
     };
@@ -113,7 +125,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     let mut next_cpu_fd = 20;
     let mut cpu_devices = Vec::new();
     let mut regions_by_kind = std::collections::HashMap::new();
-    for dev in std::mem::take(&mut plan.devices) {
+    for mut dev in std::mem::take(&mut plan.devices) {
+        if dev.kind == "display" {
+            dev.implementation = crate::display::implementation(display).into();
+            if let Some(fd) = display_fd.take() {
+                dev.files
+                    .push((roles::device::UI_ROLE.into(), std::fs::File::from(fd)));
+            }
+        }
         // A device's extra regions are its own, or borrowed from the device that writes them
         // (the display reads the VGA's framebuffer).
         let extra: Vec<Arc<SharedRegion>> = match &dev.borrows {
@@ -133,112 +152,73 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                 .collect::<Result<_, _>>()?,
         };
         regions_by_kind.insert(dev.kind.clone(), extra.clone());
-        match args.isolation {
-            Isolation::Process => {
-                let region = Arc::new(SharedRegion::create(
-                    &format!("cloister-{}", dev.kind),
-                    device_region_size(),
-                )?);
-                let mut fds: Vec<(OwnedFd, i32)> =
-                    vec![(dup(region.fd())?, 10), (dup(m.machine_region.fd())?, 11)];
-                let mut dfds = DeviceFds {
-                    region: 10,
-                    machine: 11,
-                    guest_ram: None,
-                    regions: vec![],
-                    files: vec![],
-                    output: None,
-                };
-                if dev.manifest.guest_ram {
-                    fds.push((dup(ram.fd())?, 12));
-                    dfds.guest_ram = Some(12);
-                }
-                for (i, r) in extra.iter().enumerate() {
-                    fds.push((dup(r.fd())?, 13 + i as i32));
-                    dfds.regions.push(13 + i as i32);
-                }
-                for (i, (role, f)) in dev.files.into_iter().enumerate() {
-                    fds.push((OwnedFd::from(f), 30 + i as i32));
-                    dfds.files.push((role, 30 + i as i32));
-                }
-                if let Some(out) = dev.output {
-                    fds.push((OwnedFd::from(out), 50));
-                    dfds.output = Some(50);
-                }
-                let (pid, mut sock) = spawn("__device", fds)?;
-                let setup = DeviceSetup {
-                    kind: dev.kind.clone(),
-                    implementation: dev.implementation.clone(),
-                    config: config_bytes.clone(),
-                    manifest: dev.manifest.clone(),
-                    fds: dfds,
-                    guest_ram_size: ram_size,
-                    fault: faults.get(dev.kind.as_str()).copied(),
-                };
-                control::send(&mut sock, &setup)
-                    .with_context(|| format!("setting up device `{}`", dev.kind))?;
-                region_view(&region)
-                    .supervisor
-                    .peer_state
-                    .store(PeerState::Running as u32, Release);
+        // The display is a process of its own in inline mode too: it serves no ports (so inline
+        // mode's yardstick is unchanged) and its front end needs a thread and the terminal.
+        let own_process = args.isolation == Isolation::Process || dev.kind == "display";
+        if own_process {
+            let cpu_device = CpuDevice {
+                manifest: dev.manifest.clone(),
+                region_fd: Some(next_cpu_fd),
+                inline: None,
+                machine_lines: dev.kind == "keyboard",
+            };
+            let start = children::DeviceStart {
+                machine_region: &m.machine_region,
+                ram: &ram,
+                config: &config_bytes,
+                fault: faults.get(dev.kind.as_str()).copied(),
+                terminal: dev.kind == "display" && term,
+            };
+            let (child, region) = children::start_device(dev, &extra, start)?;
+            if args.isolation == Isolation::Process {
                 cpu_fds.push((dup(region.fd())?, next_cpu_fd));
-                cpu_devices.push(CpuDevice {
-                    manifest: dev.manifest.clone(),
-                    region_fd: Some(next_cpu_fd),
-                    inline: None,
-                    machine_lines: dev.kind == "keyboard",
-                });
+                cpu_devices.push(cpu_device);
                 next_cpu_fd += 1;
-                m.device_regions.push((dev.kind.clone(), region));
-                m.children.push(ChildProc {
-                    name: dev.kind,
-                    implementation: dev.implementation,
-                    pid,
-                    control: sock,
-                    device: Some(m.device_regions.len() - 1),
-                    ended: None,
-                });
             }
-            Isolation::Inline => {
-                let mut dfds = DeviceFds {
-                    region: -1,
-                    machine: -1,
-                    guest_ram: None,
-                    regions: vec![],
-                    files: vec![],
-                    output: None,
-                };
-                for r in &extra {
-                    cpu_fds.push((dup(r.fd())?, next_cpu_fd));
-                    dfds.regions.push(next_cpu_fd);
-                    next_cpu_fd += 1;
-                }
-                for (role, f) in dev.files {
-                    cpu_fds.push((OwnedFd::from(f), next_cpu_fd));
-                    dfds.files.push((role, next_cpu_fd));
-                    next_cpu_fd += 1;
-                }
-                if let Some(out) = dev.output {
-                    cpu_fds.push((OwnedFd::from(out), next_cpu_fd));
-                    dfds.output = Some(next_cpu_fd);
-                    next_cpu_fd += 1;
-                }
-                let setup = DeviceSetup {
-                    kind: dev.kind.clone(),
-                    implementation: dev.implementation.clone(),
-                    config: config_bytes.clone(),
-                    manifest: dev.manifest.clone(),
-                    fds: dfds,
-                    guest_ram_size: ram_size,
-                    fault: faults.get(dev.kind.as_str()).copied(),
-                };
-                cpu_devices.push(CpuDevice {
-                    manifest: dev.manifest,
-                    region_fd: None,
-                    inline: Some(setup),
-                    machine_lines: dev.kind == "keyboard",
-                });
+            m.device_regions.push((child.name.clone(), region));
+            m.children.push(ChildProc {
+                device: Some(m.device_regions.len() - 1),
+                ..child
+            });
+        } else {
+            let mut dfds = DeviceFds {
+                region: -1,
+                machine: -1,
+                guest_ram: None,
+                regions: vec![],
+                files: vec![],
+                output: None,
+            };
+            for r in &extra {
+                cpu_fds.push((dup(r.fd())?, next_cpu_fd));
+                dfds.regions.push(next_cpu_fd);
+                next_cpu_fd += 1;
             }
+            for (role, f) in dev.files {
+                cpu_fds.push((OwnedFd::from(f), next_cpu_fd));
+                dfds.files.push((role, next_cpu_fd));
+                next_cpu_fd += 1;
+            }
+            if let Some(out) = dev.output {
+                cpu_fds.push((OwnedFd::from(out), next_cpu_fd));
+                dfds.output = Some(next_cpu_fd);
+                next_cpu_fd += 1;
+            }
+            let setup = DeviceSetup {
+                kind: dev.kind.clone(),
+                implementation: dev.implementation.clone(),
+                config: config_bytes.clone(),
+                manifest: dev.manifest.clone(),
+                fds: dfds,
+                guest_ram_size: ram_size,
+                fault: faults.get(dev.kind.as_str()).copied(),
+            };
+            cpu_devices.push(CpuDevice {
+                manifest: dev.manifest,
+                region_fd: None,
+                inline: Some(setup),
+                machine_lines: dev.kind == "keyboard",
+            });
         }
     }
     let debugcon_fd = match args.debugcon.as_deref() {
@@ -248,7 +228,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
             next_cpu_fd
         }),
     };
-    let (pid, mut sock) = spawn("__cpu", cpu_fds)?;
+    let (pid, mut sock) = spawn("__cpu", cpu_fds, false)?;
     let setup = CpuSetup {
         model: args.cpu.clone(),
         guest_ram_fd: 10,
@@ -273,20 +253,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     );
     drop(ram);
     m.framebuffer = regions_by_kind.get("vga").and_then(|r| r.get(1)).cloned();
-    match crate::display::start(display, m.framebuffer.clone()) {
-        Ok(f) => m.frontend = f,
-        Err(e) => {
-            m.shutdown();
-            return Err(e);
-        }
-    }
 
     let deadline = args
         .timeout
         .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     let status = m.serve(deadline);
-    // Put the terminal back before anything more is said.
-    m.frontend = None;
     if let Some(path) = &args.screenshot_on_exit {
         let png = m.screenshot().map_err(anyhow::Error::msg);
         let written = png.and_then(|png| {
@@ -404,8 +375,8 @@ impl Machine {
                     PollFd::new(self.control.listener.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.serial_tap.0.as_fd(), PollFlags::POLLIN),
                 ];
-                if let Some(f) = &self.frontend {
-                    fds.push(PollFd::new(f.wake_fd(), PollFlags::POLLIN));
+                if let Some(link) = &self.display_link {
+                    fds.push(PollFd::new(link.fd(), PollFlags::POLLIN));
                 }
                 match poll(&mut fds, timeout) {
                     Ok(_) => {}
@@ -422,7 +393,7 @@ impl Machine {
                 )
             };
             if ui_ready {
-                if let Some(status) = self.on_frontend() {
+                if let Some(status) = self.on_display() {
                     return Ok(status);
                 }
             }
