@@ -8,14 +8,20 @@ fn timer() -> Timer {
     })
 }
 
-#[test]
-fn irq0_at_each_period_of_mode2() {
+/// A started timer whose channel 0 runs mode 2 with a count of 1193 (about 1 kHz).
+fn timer_at_1_khz() -> (Timer, TestBus) {
     let mut t = timer();
     let mut bus = TestBus::new(0);
     t.start(&mut bus);
     bus.outb(&mut t, 0x43, 0x34);
     bus.outb(&mut t, 0x40, 0xA9);
-    bus.outb(&mut t, 0x40, 0x04); // 1193 ticks: ~1 ms
+    bus.outb(&mut t, 0x40, 0x04);
+    (t, bus)
+}
+
+#[test]
+fn irq0_at_each_period_of_mode2() {
+    let (mut t, mut bus) = timer_at_1_khz();
     let first = bus.timer_at.expect("a wake-up for the first edge");
     assert_eq!(first, ticks_to_ns(1193));
     bus.run_until(&mut t, 100_000_000);
@@ -28,12 +34,7 @@ fn irq0_at_each_period_of_mode2() {
 
 #[test]
 fn missed_edges_are_coalesced_not_replayed() {
-    let mut t = timer();
-    let mut bus = TestBus::new(0);
-    t.start(&mut bus);
-    bus.outb(&mut t, 0x43, 0x34);
-    bus.outb(&mut t, 0x40, 0xA9);
-    bus.outb(&mut t, 0x40, 0x04);
+    let (mut t, mut bus) = timer_at_1_khz();
     // The process was away for a second: a few owed edges follow, not a thousand.
     bus.now = 1_000_000_000;
     t.timer(bus.now, &mut bus);
@@ -50,12 +51,7 @@ fn missed_edges_are_coalesced_not_replayed() {
 
 #[test]
 fn a_slightly_late_wake_up_loses_no_tick() {
-    let mut t = timer();
-    let mut bus = TestBus::new(0);
-    t.start(&mut bus);
-    bus.outb(&mut t, 0x43, 0x34);
-    bus.outb(&mut t, 0x40, 0xA9);
-    bus.outb(&mut t, 0x40, 0x04); // ~1 ms
+    let (mut t, mut bus) = timer_at_1_khz();
     bus.now = 2_500_000; // two edges passed
     t.timer(bus.now, &mut bus);
     bus.run_until(&mut t, 10_000_000);
@@ -64,12 +60,7 @@ fn a_slightly_late_wake_up_loses_no_tick() {
 
 #[test]
 fn accesses_between_an_edge_and_its_wake_up_lose_no_tick() {
-    let mut t = timer();
-    let mut bus = TestBus::new(0);
-    t.start(&mut bus);
-    bus.outb(&mut t, 0x43, 0x34);
-    bus.outb(&mut t, 0x40, 0xA9);
-    bus.outb(&mut t, 0x40, 0x04); // ~1 ms
+    let (mut t, mut bus) = timer_at_1_khz();
                                   // A guest polling the RTC's update flag every 20 µs, whose accesses always come before the
                                   // device's wake-up gets its turn (as when timers run at the end of a CPU slice).
     for step in 1..=5_000u64 {
