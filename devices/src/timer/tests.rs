@@ -61,8 +61,8 @@ fn a_slightly_late_wake_up_loses_no_tick() {
 #[test]
 fn accesses_between_an_edge_and_its_wake_up_lose_no_tick() {
     let (mut t, mut bus) = timer_at_1_khz();
-                                  // A guest polling the RTC's update flag every 20 µs, whose accesses always come before the
-                                  // device's wake-up gets its turn (as when timers run at the end of a CPU slice).
+    // A guest polling the RTC's update flag every 20 µs, whose accesses always come before the
+    // device's wake-up gets its turn (as when timers run at the end of a CPU slice).
     for step in 1..=5_000u64 {
         bus.now = step * 20_000;
         bus.outb(&mut t, 0x70, 0x0A);
