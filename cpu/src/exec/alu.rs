@@ -2,7 +2,7 @@
 //! IDIV), the IMUL forms and the BCD adjustments.
 
 use super::byte_or;
-use crate::flags::{Size, AF, CF, OF, STATUS};
+use crate::flags::{LazyOp, Size, AF, CF, OF};
 use crate::state::{vector, Cpu, Fault, Rep, R};
 use crate::Bus;
 
@@ -21,56 +21,41 @@ fn de<T>() -> R<T> {
 }
 
 impl Cpu {
-    /// Flags of an addition `a + b + carry` of size `sz`; returns the result.
-    #[inline]
+    /// Flags of an addition `a + b + carry` of size `sz` (operands cut to the size, carry 0 or
+    /// 1), recorded to be computed when read; returns the result.
+    #[inline(always)]
     pub(crate) fn add_flags(&mut self, sz: Size, a: u32, b: u32, carry: u32) -> u32 {
-        let wide = a as u64 + b as u64 + carry as u64;
-        let r = (wide as u32) & sz.mask();
-        let mut f = self.flags & !STATUS;
-        if wide >> sz.bits() != 0 {
-            f |= CF;
-        }
-        if (a ^ b ^ r) & 0x10 != 0 {
-            f |= AF;
-        }
-        if (a ^ r) & (b ^ r) & sz.sign() != 0 {
-            f |= OF;
-        }
-        self.flags = f;
-        self.set_szp(sz, r);
+        debug_assert!(a <= sz.mask() && b <= sz.mask() && carry <= 1);
+        let r = a.wrapping_add(b).wrapping_add(carry) & sz.mask();
+        let op = if carry != 0 { LazyOp::Adc } else { LazyOp::Add };
+        self.set_lazy(op, sz, a, b, r);
         r
     }
 
     /// Flags of a subtraction `a - b - borrow` of size `sz`; returns the result.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn sub_flags(&mut self, sz: Size, a: u32, b: u32, borrow: u32) -> u32 {
+        debug_assert!(a <= sz.mask() && b <= sz.mask() && borrow <= 1);
         let r = a.wrapping_sub(b).wrapping_sub(borrow) & sz.mask();
-        let mut f = self.flags & !STATUS;
-        if (a as u64) < b as u64 + borrow as u64 {
-            f |= CF;
-        }
-        if (a ^ b ^ r) & 0x10 != 0 {
-            f |= AF;
-        }
-        if (a ^ b) & (a ^ r) & sz.sign() != 0 {
-            f |= OF;
-        }
-        self.flags = f;
-        self.set_szp(sz, r);
+        let op = if borrow != 0 {
+            LazyOp::Sbb
+        } else {
+            LazyOp::Sub
+        };
+        self.set_lazy(op, sz, a, b, r);
         r
     }
 
     /// Flags of a logical operation: CF = OF = AF = 0, SF ZF PF from the result.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn logic_flags(&mut self, sz: Size, r: u32) {
-        self.flags &= !(CF | OF | AF);
-        self.set_szp(sz, r);
+        self.set_lazy(LazyOp::Logic, sz, 0, 0, r & sz.mask());
     }
 
     /// One of the eight ALU operations; returns the result (for CMP, the first operand).
     #[inline]
     pub(crate) fn alu(&mut self, op: u8, sz: Size, a: u32, b: u32) -> u32 {
-        let c = self.flags & CF;
+        let c = self.cf() as u32;
         match op {
             ADD => self.add_flags(sz, a, b, 0),
             OR => {
@@ -150,13 +135,15 @@ impl Cpu {
     /// INC or DEC: like ADD/SUB 1 but CF is kept.
     #[inline]
     pub(crate) fn inc_dec(&mut self, sz: Size, a: u32, dec: bool) -> u32 {
-        let cf = self.flags & CF;
+        let cf = self.cf() as u32;
+        self.fbits = (self.fbits & !CF) | cf;
         let r = if dec {
-            self.sub_flags(sz, a, 1, 0)
+            a.wrapping_sub(1)
         } else {
-            self.add_flags(sz, a, 1, 0)
-        };
-        self.flags = (self.flags & !CF) | cf;
+            a.wrapping_add(1)
+        } & sz.mask();
+        let op = if dec { LazyOp::Dec } else { LazyOp::Inc };
+        self.set_lazy(op, sz, a, 1, r);
         r
     }
 
@@ -226,7 +213,7 @@ impl Cpu {
         self.set_flag(OF, overflow);
         // SF ZF PF are undefined; chips of this era leave them following the low half.
         self.set_szp(sz, lo);
-        self.flags &= !AF;
+        self.set_flag(AF, false);
     }
 
     /// DIV/IDIV of AX, DX:AX or EDX:EAX by `src`.
@@ -301,7 +288,7 @@ impl Cpu {
         self.set_flag(CF, overflow);
         self.set_flag(OF, overflow);
         self.set_szp(sz, r);
-        self.flags &= !AF;
+        self.set_flag(AF, false);
         r
     }
 

@@ -151,7 +151,7 @@ impl Cpu {
         self.push(bus, Size::W, flags)?;
         self.push(bus, Size::W, cs)?;
         self.push(bus, Size::W, ip)?;
-        self.flags &= !(IF | TF | AC);
+        self.fbits &= !(IF | TF | AC);
         self.load_segment_real(SegReg::Cs, new_cs);
         self.eip = new_ip;
         Ok(())
@@ -173,9 +173,9 @@ impl Cpu {
     /// FLAGS from POPF/IRET: a 16-bit load keeps the upper half of EFLAGS.
     pub(crate) fn load_flags(&mut self, sz: Size, f: u32) {
         let merged = if sz == Size::D {
-            (f & !(KEEP_ON_POPFD | RF)) | (self.flags & KEEP_ON_POPFD)
+            (f & !(KEEP_ON_POPFD | RF)) | (self.fbits & KEEP_ON_POPFD)
         } else {
-            (self.flags & 0xFFFF_0000) | (f & 0xFFFF)
+            (self.fbits & 0xFFFF_0000) | (f & 0xFFFF)
         };
         self.set_eflags(merged);
     }

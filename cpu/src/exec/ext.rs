@@ -145,9 +145,9 @@ impl Cpu {
                 let x = self.read_loc(bus, v, m.loc)?;
                 if x == 0 {
                     // The destination is left alone (as the chips do).
-                    self.flags |= ZF;
+                    self.set_flag(ZF, true);
                 } else {
-                    self.flags &= !ZF;
+                    self.set_flag(ZF, false);
                     let i = if op == 0xBC {
                         x.trailing_zeros()
                     } else {
@@ -233,13 +233,13 @@ impl Cpu {
                 o.wrapping_add(4) & self.amask(),
                 self.gpr[1],
             )?;
-            self.flags |= ZF;
+            self.set_flag(ZF, true);
         } else {
             self.write(bus, Size::D, s, o, lo)?;
             self.write(bus, Size::D, s, o.wrapping_add(4) & self.amask(), hi)?;
             self.gpr[0] = lo;
             self.gpr[2] = hi;
-            self.flags &= !ZF;
+            self.set_flag(ZF, false);
         }
         Ok(())
     }

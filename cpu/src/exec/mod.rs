@@ -24,7 +24,7 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
         let vector = if nmi {
             cpu.nmi_latched = false;
             Some(vector::NMI)
-        } else if cpu.flags & IF != 0 && bus.intr_pending() {
+        } else if cpu.fbits & IF != 0 && bus.intr_pending() {
             Some(bus.intr_ack())
         } else {
             None
@@ -41,7 +41,7 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
         return Exit::Halted;
     }
 
-    let trap = cpu.flags & TF != 0;
+    let trap = cpu.fbits & TF != 0;
     let esp = cpu.gpr[4];
     cpu.start_eip = cpu.eip;
     cpu.pfx = Prefixes::default();
@@ -51,7 +51,7 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
     }
     // Single-step trap after an instruction that ran with TF set (not after an INT, which
     // clears TF, nor inside an interrupt shadow).
-    if trap && cpu.flags & TF != 0 && !cpu.irq_shadow {
+    if trap && cpu.fbits & TF != 0 && !cpu.irq_shadow {
         if let Some(exit) = deliver_or_escalate(cpu, bus, vector::DB) {
             return exit;
         }
@@ -96,8 +96,8 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
         let careful = cpu.irq_shadow
             || cpu.halted
             || cpu.nmi_latched
-            || cpu.flags & TF != 0
-            || (cpu.flags & IF != 0 && bus.intr_pending());
+            || cpu.fbits & TF != 0
+            || (cpu.fbits & IF != 0 && bus.intr_pending());
         let phys =
             cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
         // Code in a 32-bit segment (protected mode) runs from its bytes: blocks are decoded
@@ -312,11 +312,12 @@ fn dispatch<B: Bus>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
         0x9E => {
             // SAHF: SF ZF AF PF CF from AH.
             let ah = cpu.reg(Size::B, 4);
-            cpu.flags = (cpu.flags & !0xD5) | (ah & 0xD5);
+            cpu.flush_flags();
+            cpu.fbits = (cpu.fbits & !0xD5) | (ah & 0xD5);
             Ok(())
         }
         0x9F => {
-            let f = cpu.flags & 0xFF;
+            let f = cpu.eflags() & 0xFF;
             cpu.set_reg(Size::B, 4, f);
             Ok(())
         }
@@ -412,7 +413,8 @@ fn dispatch<B: Bus>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
             Ok(())
         }
         0xF5 => {
-            cpu.flags ^= crate::flags::CF;
+            cpu.flush_flags();
+            cpu.fbits ^= crate::flags::CF;
             Ok(())
         }
         0xF6 | 0xF7 => cpu.group3(bus, op),

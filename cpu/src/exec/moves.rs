@@ -233,17 +233,17 @@ impl Cpu {
     /// CLC STC CLI STI CLD STD (0xF8–0xFD). STI holds interrupts off for one more instruction.
     pub(crate) fn flag_op(&mut self, op: u8) -> R<()> {
         match op {
-            0xF8 => self.flags &= !CF,
-            0xF9 => self.flags |= CF,
-            0xFA => self.flags &= !IF,
+            0xF8 => self.set_flag(CF, false),
+            0xF9 => self.set_flag(CF, true),
+            0xFA => self.fbits &= !IF,
             0xFB => {
-                if self.flags & IF == 0 {
+                if self.fbits & IF == 0 {
                     self.irq_shadow = true;
                 }
-                self.flags |= IF;
+                self.fbits |= IF;
             }
-            0xFC => self.flags &= !DF,
-            _ => self.flags |= DF,
+            0xFC => self.fbits &= !DF,
+            _ => self.fbits |= DF,
         }
         Ok(())
     }

@@ -232,7 +232,7 @@ impl Cpu {
 
     /// IRET in protected mode, to the same privilege level.
     pub(crate) fn iret_protected<B: Bus>(&mut self, bus: &mut B) -> R<()> {
-        if self.flags & NT != 0 {
+        if self.fbits & NT != 0 {
             return Err(self.unimplemented_fault("protected-mode IRET to another task"));
         }
         let v = self.osize();
@@ -249,10 +249,10 @@ impl Cpu {
         if cpl > 0 {
             keep |= IOPL;
         }
-        if cpl > (self.flags & IOPL) >> 12 {
+        if cpl > (self.fbits & IOPL) >> 12 {
             keep |= IF;
         }
-        let f = (f & !keep) | (self.flags & keep);
+        let f = (f & !keep) | (self.fbits & keep);
         self.load_flags(v, f);
         Ok(())
     }

@@ -58,7 +58,7 @@ impl Cpu {
                 // RCL / RCR: rotate the (w+1)-bit value CF:a.
                 let n = count % (w + 1);
                 let full = (1u64 << (w + 1)) - 1;
-                let v = ((self.flags & CF) as u64) << w | a as u64;
+                let v = (self.cf() as u64) << w | a as u64;
                 let v = if n == 0 {
                     v
                 } else if op == 2 {
@@ -82,7 +82,7 @@ impl Cpu {
                 let cf = count <= w && (a >> (w - count)) & 1 != 0;
                 self.set_flag(CF, cf);
                 self.set_flag(OF, msb(r) != cf);
-                self.flags &= !AF;
+                self.set_flag(AF, false);
                 self.set_szp(sz, r);
                 r
             }
@@ -99,7 +99,7 @@ impl Cpu {
                         msb(r) != msb(r << 1)
                     },
                 );
-                self.flags &= !AF;
+                self.set_flag(AF, false);
                 self.set_szp(sz, r);
                 r
             }
@@ -110,7 +110,7 @@ impl Cpu {
                 let cf = (s >> (count - 1).min(31)) & 1 != 0;
                 self.set_flag(CF, cf);
                 self.set_flag(OF, false);
-                self.flags &= !AF;
+                self.set_flag(AF, false);
                 self.set_szp(sz, r);
                 r
             }

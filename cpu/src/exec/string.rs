@@ -5,7 +5,7 @@
 //! that the interrupt is taken and the instruction resumes afterwards with the CX left.
 
 use super::byte_or;
-use crate::flags::{Size, DF, IF, ZF};
+use crate::flags::{Size, DF, IF};
 use crate::state::{Cpu, Rep, SegReg, R};
 use crate::{Bus, IoWidth};
 
@@ -30,7 +30,7 @@ impl Cpu {
     /// Moves index register `r` on by one item in the direction DF says.
     #[inline]
     fn advance(&mut self, r: u8, sz: Size) {
-        let d = if self.flags & DF != 0 {
+        let d = if self.fbits & DF != 0 {
             (sz as u32).wrapping_neg()
         } else {
             sz as u32
@@ -56,7 +56,7 @@ impl Cpu {
             }
             self.string_once(bus, op, sz)?;
             self.set_areg(ECX, cx.wrapping_sub(1));
-            if compares && (self.flags & ZF != 0) != (rep == Rep::Repe) {
+            if compares && self.zf() != (rep == Rep::Repe) {
                 return Ok(());
             }
             if cx == 1 {
@@ -74,7 +74,7 @@ impl Cpu {
         if !self.nmi_latched && bus.nmi_take() {
             self.nmi_latched = true;
         }
-        self.nmi_latched || (self.flags & IF != 0 && bus.intr_pending())
+        self.nmi_latched || (self.fbits & IF != 0 && bus.intr_pending())
     }
 
     /// One iteration.
@@ -134,7 +134,7 @@ impl Cpu {
         let count = self.areg(ECX);
         let di = self.areg(EDI);
         let n = sz as u32;
-        let back = self.flags & DF != 0;
+        let back = self.fbits & DF != 0;
         let es = self.segs[SegReg::Es as usize];
         let span = match count.checked_mul(n) {
             Some(s) if count > 0 => s,
