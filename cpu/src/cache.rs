@@ -7,11 +7,16 @@
 //! page's generation, which makes all its blocks stale at once. Only the first 16 MiB + 64 KiB
 //! (all that real mode reaches) is cached; code elsewhere is decoded every time.
 
+use std::rc::Rc;
+
 use crate::decode::Insn;
 
 /// Pages tracked: real mode reaches up to 0x10FFEF.
 const PAGES: usize = 0x1100;
 const SLOTS: usize = 1 << 13;
+
+/// A decoded block, shared so that the CPU can run it while the cache changes.
+pub(crate) type Block = Rc<[Insn]>;
 
 #[derive(Clone, Default)]
 struct Entry {
@@ -19,7 +24,7 @@ struct Entry {
     tag: u32,
     /// Generation of the block's page when decoded.
     gen: u32,
-    insns: Vec<Insn>,
+    insns: Option<Block>,
 }
 
 /// Decoded code by physical address.
@@ -27,8 +32,6 @@ pub(crate) struct CodeCache {
     entries: Vec<Entry>,
     /// Per page: bumped when code in it changes. Odd = the page holds decoded code.
     page_gen: Vec<u32>,
-    /// Set when a write made decoded code stale (the CPU then leaves the block it runs).
-    pub code_written: bool,
 }
 
 impl Default for CodeCache {
@@ -47,7 +50,6 @@ impl CodeCache {
         CodeCache {
             entries: Vec::new(),
             page_gen: Vec::new(),
-            code_written: false,
         }
     }
 
@@ -69,13 +71,12 @@ impl CodeCache {
         self.page_gen.get(addr as usize >> 12).copied().unwrap_or(0)
     }
 
-    /// Takes the block at physical `addr` out of the cache, if there and still valid; give it
-    /// back with [`CodeCache::put`]. (Taking it lets the CPU run it while changing itself.)
+    /// The block at physical `addr`, if cached and still valid.
     #[inline]
-    pub fn take(&mut self, addr: u32) -> Option<Vec<Insn>> {
-        let e = self.entries.get_mut(slot(addr))?;
+    pub fn get(&self, addr: u32) -> Option<Block> {
+        let e = self.entries.get(slot(addr))?;
         if e.tag == addr.wrapping_add(1) && e.gen == self.page_gen[addr as usize >> 12] {
-            Some(std::mem::take(&mut e.insns))
+            e.insns.clone()
         } else {
             None
         }
@@ -83,14 +84,14 @@ impl CodeCache {
 
     /// Stores the block decoded at `addr` when the page had generation `gen`; a block whose
     /// page changed meanwhile is dropped.
-    pub fn put(&mut self, addr: u32, gen: u32, insns: Vec<Insn>) {
+    pub fn put(&mut self, addr: u32, gen: u32, insns: Block) {
         if self.generation(addr) != gen || gen & 1 == 0 {
             return;
         }
         self.entries[slot(addr)] = Entry {
             tag: addr.wrapping_add(1),
             gen,
-            insns,
+            insns: Some(insns),
         };
     }
 
@@ -108,31 +109,35 @@ impl CodeCache {
         *g
     }
 
-    /// The CPU wrote `len` bytes at physical `addr`.
-    #[inline]
-    pub fn note_write(&mut self, addr: u32, len: u32) {
+    /// The CPU wrote `len` bytes at physical `addr`; true if that made decoded code stale.
+    #[inline(always)]
+    pub fn note_write(&mut self, addr: u32, len: u32) -> bool {
         let p = addr as usize >> 12;
         if let Some(g) = self.page_gen.get(p) {
-            if g & 1 != 0 || (addr + len - 1) as usize >> 12 != p {
-                self.invalidate(addr, len);
+            if g & 1 != 0 || (addr.wrapping_add(len - 1)) as usize >> 12 != p {
+                return self.invalidate(addr, len);
             }
         }
+        false
     }
 
-    /// Makes decoded code overlapping `[addr, addr + len)` stale.
-    pub fn invalidate(&mut self, addr: u32, len: u32) {
+    /// Makes decoded code overlapping `[addr, addr + len)` stale; true if there was some.
+    #[cold]
+    pub fn invalidate(&mut self, addr: u32, len: u32) -> bool {
         if self.page_gen.is_empty() || len == 0 {
-            return;
+            return false;
         }
+        let mut stale = false;
         let first = addr as usize >> 12;
         let last = (addr as u64 + len as u64 - 1) as usize >> 12;
         for p in first..=last.min(PAGES - 1) {
             if self.page_gen[p] & 1 != 0 {
                 // Next even value: no code any more, and old blocks no longer match.
                 self.page_gen[p] += 1;
-                self.code_written = true;
+                stale = true;
             }
         }
+        stale
     }
 }
 
@@ -144,15 +149,14 @@ mod tests {
     fn a_write_into_the_page_makes_its_blocks_stale() {
         let mut c = CodeCache::new();
         let g = c.mark_code(0x1234);
-        c.put(0x1234, g, vec![Insn::default()]);
-        let b = c.take(0x1234).expect("cached");
-        c.put(0x1234, g, b);
-        c.note_write(0x1FFF, 1);
-        assert!(c.take(0x1234).is_none());
+        c.put(0x1234, g, Rc::from(vec![Insn::default()]));
+        assert!(c.get(0x1234).is_some(), "cached");
+        assert!(c.note_write(0x1FFF, 1));
+        assert!(c.get(0x1234).is_none());
         // Another page is not affected.
         let g2 = c.mark_code(0x5000);
-        c.put(0x5000, g2, vec![Insn::default()]);
-        c.note_write(0x6000, 2);
-        assert!(c.take(0x5000).is_some());
+        c.put(0x5000, g2, Rc::from(vec![Insn::default()]));
+        assert!(!c.note_write(0x6000, 2));
+        assert!(c.get(0x5000).is_some());
     }
 }

@@ -31,7 +31,7 @@ pub mod model;
 pub mod sst;
 pub mod state;
 
-pub use bus::Bus;
+pub use bus::{Bus, RamWindow};
 pub use cloister_shared::IoWidth;
 pub use model::{CpuModel, Quirks};
 pub use state::{Cpu, Exit, Reg, SegReg, Segment, TableReg};

@@ -144,6 +144,11 @@ pub struct Cpu {
     /// Last effective address computed (the 8086 reuses it for LEA/LES with a register operand).
     pub(crate) last_ea: u32,
     pub(crate) cache: crate::cache::CodeCache,
+    /// The bus's RAM window, taken afresh at the start of every run and step.
+    pub(crate) ram: crate::bus::RamWindow,
+    /// Set when the block running must stop after this instruction: a jump was taken, or a write
+    /// made decoded code stale.
+    pub(crate) leave_block: bool,
     pub(crate) unimplemented: Option<&'static str>,
 }
 
@@ -177,6 +182,8 @@ impl Cpu {
             start_eip: 0,
             last_ea: 0,
             cache: crate::cache::CodeCache::new(),
+            ram: crate::bus::RamWindow::NONE,
+            leave_block: false,
             unimplemented: None,
         };
         cpu.reset();

@@ -81,7 +81,7 @@ impl Cpu {
     }
 
     /// Opcodes 0x00–0x3D: `op Eb,Gb`, `op Ev,Gv`, `op Gb,Eb`, `op Gv,Ev`, `op AL,Ib`, `op eAX,Iz`.
-    pub(crate) fn alu_form<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+    pub(crate) fn alu_form<B: Bus + ?Sized>(&mut self, bus: &mut B, opc: u8) -> R<()> {
         let op = (opc >> 3) & 7;
         let sz = byte_or(opc, self.osize());
         match opc & 7 {
@@ -116,7 +116,7 @@ impl Cpu {
     }
 
     /// Group 1 (0x80–0x83): `op Eb,Ib`, `op Ev,Iz`, `op Eb,Ib` (0x82 alias), `op Ev,Ib` sign-extended.
-    pub(crate) fn group1<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+    pub(crate) fn group1<B: Bus + ?Sized>(&mut self, bus: &mut B, opc: u8) -> R<()> {
         let sz = byte_or(opc, self.osize());
         let m = self.modrm(bus);
         let b = match opc {
@@ -148,33 +148,37 @@ impl Cpu {
     }
 
     /// Group 3 (0xF6/0xF7): TEST NOT NEG MUL IMUL DIV IDIV.
-    pub(crate) fn group3<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+    pub(crate) fn group3<B: Bus + ?Sized>(&mut self, bus: &mut B, opc: u8) -> R<()> {
         let sz = byte_or(opc, self.osize());
         let m = self.modrm(bus);
-        match m.reg {
+        let imm = if m.reg < 2 {
+            self.fetch_imm(bus, sz)
+        } else {
+            0
+        };
+        self.group3_op(bus, sz, m.reg, m.loc, imm)
+    }
+
+    /// Group 3 operation `op` (the reg field) on `loc`; `imm` is TEST's immediate.
+    pub(crate) fn group3_op<B: Bus + ?Sized>(
+        &mut self,
+        bus: &mut B,
+        sz: Size,
+        op: u8,
+        loc: crate::mem::Loc,
+        imm: u32,
+    ) -> R<()> {
+        let a = self.read_loc(bus, sz, loc)?;
+        match op {
             // /1 is an alias of TEST.
-            0 | 1 => {
-                let i = self.fetch_imm(bus, sz);
-                let a = self.read_loc(bus, sz, m.loc)?;
-                self.logic_flags(sz, a & i);
-            }
-            2 => {
-                let a = self.read_loc(bus, sz, m.loc)?;
-                self.write_loc(bus, sz, m.loc, !a & sz.mask())?;
-            }
+            0 | 1 => self.logic_flags(sz, a & imm),
+            2 => self.write_loc(bus, sz, loc, !a & sz.mask())?,
             3 => {
-                let a = self.read_loc(bus, sz, m.loc)?;
                 let r = self.sub_flags(sz, 0, a, 0);
-                self.write_loc(bus, sz, m.loc, r)?;
+                self.write_loc(bus, sz, loc, r)?;
             }
-            4 | 5 => {
-                let a = self.read_loc(bus, sz, m.loc)?;
-                self.mul(sz, a, m.reg == 5);
-            }
-            _ => {
-                let a = self.read_loc(bus, sz, m.loc)?;
-                self.div(sz, a, m.reg == 7)?;
-            }
+            4 | 5 => self.mul(sz, a, op == 5),
+            _ => self.div(sz, a, op == 7)?,
         }
         Ok(())
     }
@@ -266,7 +270,7 @@ impl Cpu {
     }
 
     /// IMUL Gv,Ev,Iz (0x69) and IMUL Gv,Ev,Ib (0x6B).
-    pub(crate) fn imul_imm<B: Bus>(&mut self, bus: &mut B, byte_imm: bool) -> R<()> {
+    pub(crate) fn imul_imm<B: Bus + ?Sized>(&mut self, bus: &mut B, byte_imm: bool) -> R<()> {
         let sz = self.osize();
         let m = self.modrm(bus);
         let imm = if byte_imm {

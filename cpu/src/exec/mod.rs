@@ -10,14 +10,17 @@ mod protected;
 mod shift;
 mod string;
 
+pub(crate) use fast::{choose_handler, slow_handler};
+
 use crate::cache::CodeCache;
-use crate::decode::{decode, decode_block, Kind};
+use crate::decode::{decode, decode_block, Insn, Kind};
 use crate::flags::{Size, IF, TF};
 use crate::mem::Loc;
 use crate::state::{vector, Cpu, Exit, Fault, Prefixes, Rep, SegReg, R};
 use crate::Bus;
 
 pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
+    cpu.ram = bus.ram_window();
     // Interrupts are taken only at instruction boundaries, and not right after STI/MOV SS.
     if !cpu.irq_shadow {
         let nmi = cpu.nmi_latched || bus.nmi_take();
@@ -66,7 +69,7 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
 /// Handles an instruction that did not complete: an exception restarts it (stack pointer back to
 /// `esp`, EIP on its first byte) and is delivered; an unimplemented feature stops the CPU.
 /// Returns the exit to report, if the run must stop.
-fn fault<B: Bus>(cpu: &mut Cpu, bus: &mut B, f: Fault, esp: u32) -> Option<Exit> {
+fn fault<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B, f: Fault, esp: u32) -> Option<Exit> {
     cpu.gpr[4] = esp;
     match f {
         Fault::Exception(v) => {
@@ -85,9 +88,10 @@ fn fault<B: Bus>(cpu: &mut Cpu, bus: &mut B, f: Fault, esp: u32) -> Option<Exit>
 
 /// Runs up to `budget` instructions. Blocks of decoded code run back to back; a boundary with
 /// anything to look at (an interrupt or NMI waiting, an interrupt shadow, single-stepping, HLT)
-/// goes through [`step`]. Interrupts are polled between blocks, which end at every jump, so a
-/// request waits at most a few instructions (32 at the very most).
+/// goes through [`step`]. Interrupts are polled between blocks, which end at every jump taken, so
+/// a request waits at most a few instructions (64 at the very most).
 pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
+    cpu.ram = bus.ram_window();
     let mut left = budget;
     while left > 0 {
         if !cpu.nmi_latched && bus.nmi_take() {
@@ -109,39 +113,19 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
             }
             continue;
         }
-        let (block, gen) = match cpu.cache.take(phys) {
-            Some(b) => (b, cpu.cache.generation(phys)),
+        let block = match cpu.cache.get(phys) {
+            Some(b) => b,
             None => {
                 let gen = cpu.cache.mark_code(phys);
-                let ip16 = cpu.ip_mask() == 0xFFFF;
-                (decode_block(bus, phys, cpu.eip, ip16, &cpu.quirks), gen)
+                let block: crate::cache::Block =
+                    decode_block(bus, phys, cpu.eip, true, &cpu.quirks).into();
+                cpu.cache.put(phys, gen, block.clone());
+                block
             }
         };
-        let mut stop = None;
-        cpu.cache.code_written = false;
-        let ip_mask = cpu.ip_mask();
-        for insn in &block {
-            let esp = cpu.gpr[4];
-            cpu.start_eip = cpu.eip;
-            cpu.tsc = cpu.tsc.wrapping_add(1);
-            left -= 1;
-            let done = if insn.kind == Kind::Slow {
-                cpu.pfx = Prefixes::default();
-                exec_one(cpu, bus)
-            } else {
-                cpu.exec_decoded(bus, insn, ip_mask)
-            };
-            if let Err(f) = done {
-                stop = fault(cpu, bus, f, esp);
-                break;
-            }
-            // Only the last instruction of a block can be slow (and change CS, IF, TF, halt):
-            // the others can only run out the budget or write over decoded code.
-            if left == 0 || cpu.cache.code_written {
-                break;
-            }
-        }
-        cpu.cache.put(phys, gen, block);
+        let n = block.len().min(left as usize);
+        let (ran, stop) = run_block(cpu, bus, &block[..n]);
+        left -= ran as u64;
         if let Some(exit) = stop {
             return exit;
         }
@@ -152,9 +136,40 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
     Exit::Budget
 }
 
+/// Runs decoded instructions until the end of `insns`, a jump taken, a write over decoded code
+/// or a fault, counting them in the time-stamp counter. Returns how many ran (a faulting one
+/// counts) and the exit to report, if any.
+#[inline(always)]
+fn run_block<B: Bus>(cpu: &mut Cpu, bus: &mut B, insns: &[Insn]) -> (usize, Option<Exit>) {
+    cpu.leave_block = false;
+    for (k, insn) in insns.iter().enumerate() {
+        let esp = cpu.gpr[4];
+        cpu.start_eip = cpu.eip;
+        if insn.kind == Kind::Slow {
+            // The last of its block. RDTSC in it sees itself counted, as in `step`.
+            cpu.tsc = cpu.tsc.wrapping_add(k as u64 + 1);
+            cpu.pfx = Prefixes::default();
+            let stop = exec_one(cpu, bus)
+                .err()
+                .and_then(|f| fault(cpu, bus, f, esp));
+            return (k + 1, stop);
+        }
+        cpu.pfx = insn.pfx;
+        cpu.eip = cpu.eip.wrapping_add(insn.len as u32);
+        let done = (insn.h)(cpu, bus, insn);
+        if done.is_err() || cpu.leave_block {
+            cpu.tsc = cpu.tsc.wrapping_add(k as u64 + 1);
+            let stop = done.err().and_then(|f| fault(cpu, bus, f, esp));
+            return (k + 1, stop);
+        }
+    }
+    cpu.tsc = cpu.tsc.wrapping_add(insns.len() as u64);
+    (insns.len(), None)
+}
+
 /// Delivers `v`; a fault while doing so becomes a double fault, and a fault delivering that one
 /// shuts the CPU down.
-fn deliver_or_escalate<B: Bus>(cpu: &mut Cpu, bus: &mut B, v: u8) -> Option<Exit> {
+fn deliver_or_escalate<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B, v: u8) -> Option<Exit> {
     if cpu.interrupt(bus, v).is_ok() {
         return None;
     }
@@ -176,12 +191,16 @@ fn exec_cached<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
     }
     let phys = cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
     match decode(bus, phys, &cpu.quirks) {
-        Some(insn) if (phys & 0xFFF) <= 0x1000 - 16 => cpu.exec_decoded(bus, &insn, cpu.ip_mask()),
+        Some(insn) if (phys & 0xFFF) <= 0x1000 - 16 => {
+            cpu.pfx = insn.pfx;
+            cpu.eip = cpu.eip.wrapping_add(insn.len as u32);
+            (insn.h)(cpu, bus, &insn)
+        }
         _ => exec_one(cpu, bus),
     }
 }
 
-fn exec_one<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
+fn exec_one<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
     let q = cpu.quirks;
     // A 32-bit code segment (D bit) makes 32 bits the default sizes, which the prefixes flip.
     let big = cpu.segs[SegReg::Cs as usize].attrs & protected::DB != 0;
@@ -208,7 +227,7 @@ pub(crate) fn ud<T>() -> R<T> {
     Err(Fault::Exception(vector::UD))
 }
 
-fn dispatch<B: Bus>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
+fn dispatch<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
     let q = cpu.quirks;
     let v = cpu.osize();
     match op {

@@ -7,7 +7,7 @@ use crate::Bus;
 
 impl Cpu {
     /// Group 2: ROL ROR RCL RCR SHL SHR SAL(/6) SAR by 1, CL or an immediate.
-    pub(crate) fn group2<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+    pub(crate) fn group2<B: Bus + ?Sized>(&mut self, bus: &mut B, opc: u8) -> R<()> {
         let sz = byte_or(opc, self.osize());
         let m = self.modrm(bus);
         let count = match opc {
@@ -124,7 +124,7 @@ impl Cpu {
     }
 
     /// SHLD/SHRD (0F A4/A5/AC/AD): double-precision shifts by an immediate or CL.
-    pub(crate) fn shld_shrd<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+    pub(crate) fn shld_shrd<B: Bus + ?Sized>(&mut self, bus: &mut B, opc: u8) -> R<()> {
         let sz = self.osize();
         let m = self.modrm(bus);
         let count = if opc & 1 == 0 {

@@ -39,7 +39,7 @@ impl Cpu {
         self.set_areg(r, v);
     }
 
-    pub(crate) fn string_op<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+    pub(crate) fn string_op<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let sz = byte_or(op, self.osize());
         let rep = self.pfx.rep;
         if rep == Rep::None {
@@ -70,7 +70,7 @@ impl Cpu {
     }
 
     /// Whether an NMI or an enabled interrupt waits (a REP string op then yields to it).
-    fn interrupt_waiting<B: Bus>(&mut self, bus: &mut B) -> bool {
+    fn interrupt_waiting<B: Bus + ?Sized>(&mut self, bus: &mut B) -> bool {
         if !self.nmi_latched && bus.nmi_take() {
             self.nmi_latched = true;
         }
@@ -78,7 +78,7 @@ impl Cpu {
     }
 
     /// One iteration.
-    fn string_once<B: Bus>(&mut self, bus: &mut B, op: u8, sz: Size) -> R<()> {
+    fn string_once<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8, sz: Size) -> R<()> {
         let src = self.data_seg(SegReg::Ds);
         match op {
             0xA4 | 0xA5 => {
@@ -130,7 +130,7 @@ impl Cpu {
 
     /// REP INS as one bulk transfer when the bus offers it and the destination range stays
     /// inside ES. Returns whether the whole instruction was done.
-    fn ins_block<B: Bus>(&mut self, bus: &mut B, sz: Size) -> bool {
+    fn ins_block<B: Bus + ?Sized>(&mut self, bus: &mut B, sz: Size) -> bool {
         let count = self.areg(ECX);
         let di = self.areg(EDI);
         let n = sz as u32;
