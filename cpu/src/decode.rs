@@ -439,8 +439,7 @@ pub(crate) fn decode_block<B: Bus + ?Sized>(
     let mut block = Vec::with_capacity(16);
     let (mut a, mut ip) = (addr, eip);
     loop {
-        let near_end = (a & 0xFFF) > 0x1000 - 16 || (ip16 && ip > 0xFFF0);
-        let insn = if near_end { None } else { decode(bus, a, q) };
+        let insn = decode(bus, a, q).filter(|i| fits(a, ip, ip16, i.len));
         let Some(insn) = insn else {
             block.push(Insn::default());
             return block;
@@ -452,6 +451,13 @@ pub(crate) fn decode_block<B: Bus + ?Sized>(
         a = a.wrapping_add(insn.len as u32);
         ip = ip.wrapping_add(insn.len as u32);
     }
+}
+
+/// Whether an instruction of `len` bytes at physical `a` (IP `ip`) stays inside its 4 KiB page
+/// and, with a 16-bit IP, leaves the next IP below 64 KiB (no wrap): then it can run decoded.
+#[inline]
+pub(crate) fn fits(a: u32, ip: u32, ip16: bool, len: u8) -> bool {
+    (a & 0xFFF) + len as u32 <= 0x1000 && !(ip16 && ip + len as u32 > 0xFFFF)
 }
 
 fn jcc<B: Bus + ?Sized>(b: &mut Bytes<B>, i: &mut Insn, cc: u8, disp: Size) -> Option<()> {

@@ -184,14 +184,14 @@ fn deliver_or_escalate<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B, v: u8) -> Op
 /// code the blocks use, others from their bytes.
 #[inline]
 fn exec_cached<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
-    // An instruction that may wrap around the end of a 16-bit code segment runs from its bytes,
-    // as does any in a 32-bit code segment (decoding assumes 16-bit code).
-    if cpu.eip > 0xFFF0 || cpu.ip_mask() != 0xFFFF {
+    // Decoding assumes 16-bit code: code in a 32-bit segment runs from its bytes, as does an
+    // instruction that may wrap around the end of its 16-bit segment or cross a page.
+    if cpu.ip_mask() != 0xFFFF {
         return exec_one(cpu, bus);
     }
     let phys = cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
     match decode(bus, phys, &cpu.quirks) {
-        Some(insn) if (phys & 0xFFF) <= 0x1000 - 16 => {
+        Some(insn) if crate::decode::fits(phys, cpu.eip, true, insn.len) => {
             cpu.pfx = insn.pfx;
             cpu.eip = cpu.eip.wrapping_add(insn.len as u32);
             (insn.h)(cpu, bus, &insn)
