@@ -119,7 +119,10 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
                 let gen = cpu.cache.mark_code(phys);
                 let block: crate::cache::Block =
                     decode_block(bus, phys, cpu.eip, true, &cpu.quirks).into();
-                cpu.cache.put(phys, gen, block.clone());
+                // A slow instruction (len 0) is read from its bytes each time: only the decoded
+                // ones' bytes need watching.
+                let bytes = block.iter().map(|i| i.len as u32).sum::<u32>();
+                cpu.cache.put(phys, gen, bytes, block.clone());
                 block
             }
         };
