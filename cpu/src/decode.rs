@@ -369,6 +369,7 @@ pub(crate) fn decode<B: Bus + ?Sized>(bus: &mut B, addr: u32, q: &Quirks) -> Opt
         0xA4 | 0xA5 | 0xA6 | 0xA7 | 0xAA..=0xAF => {
             i.kind = Kind::Str;
             i.op = op;
+            sz = byte_or(op);
         }
         0x86 | 0x87 => {
             i.kind = Kind::Xchg;

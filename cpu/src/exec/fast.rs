@@ -7,7 +7,7 @@
 use crate::decode::{Handler, Insn, Kind, Rm};
 use crate::flags::{Size, CF, DF};
 use crate::mem::Loc;
-use crate::state::{Cpu, SegReg, R};
+use crate::state::{Cpu, Rep, SegReg, R};
 use crate::Bus;
 
 /// The operations of the specialised ALU handlers: the eight ALU ops as numbered in the opcode,
@@ -21,6 +21,9 @@ const SUB: u8 = 5;
 const XOR: u8 = 6;
 const CMP: u8 = 7;
 const TEST: u8 = 8;
+
+const ESI: u8 = 6;
+const EDI: u8 = 7;
 
 /// The operand size of a handler's `S` (bytes).
 #[inline(always)]
@@ -276,7 +279,35 @@ fn lea(c: &mut Cpu, _: &mut dyn Bus, i: &Insn) -> R<()> {
     Ok(())
 }
 
-/// Group 2 (a shift or rotate by 1, CL or an immediate).
+/// Group 2 on a register, at size `S`.
+fn shift_r<const S: usize>(c: &mut Cpu, _: &mut dyn Bus, i: &Insn) -> R<()> {
+    let count = if i.by_cl { c.gpr[1] } else { i.imm } as u8 & c.quirks.shift_count_mask;
+    if count != 0 {
+        let a = c.get::<S>(i.rm.reg);
+        let r = c.shift(i.op, size::<S>(), a, count as u32);
+        c.put::<S>(i.rm.reg, r);
+    }
+    Ok(())
+}
+
+/// LODS without REP.
+fn lods<const S: usize>(c: &mut Cpu, bus: &mut dyn Bus, _: &Insn) -> R<()> {
+    let seg = c.data_seg(SegReg::Ds);
+    let v = c.read_n::<_, S>(bus, seg, c.areg(ESI))?;
+    c.put::<S>(0, v);
+    c.advance(ESI, size::<S>());
+    Ok(())
+}
+
+/// STOS without REP.
+fn stos<const S: usize>(c: &mut Cpu, bus: &mut dyn Bus, _: &Insn) -> R<()> {
+    let v = c.get::<S>(0);
+    c.write_n::<_, S>(bus, SegReg::Es, c.areg(EDI), v)?;
+    c.advance(EDI, size::<S>());
+    Ok(())
+}
+
+/// Group 2 (a shift or rotate by 1, CL or an immediate) on memory.
 fn shift(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
     let sz = i.sz();
     let loc = c.rm_loc(&i.rm);
@@ -392,6 +423,9 @@ static MOV_MR: [Handler; 3] = [mov_mr::<1>, mov_mr::<2>, mov_mr::<4>];
 static MOV_RM: [Handler; 3] = [mov_rm::<1>, mov_rm::<2>, mov_rm::<4>];
 static MOV_MI: [Handler; 3] = [mov_mi::<1>, mov_mi::<2>, mov_mi::<4>];
 static INC_DEC_R: [[Handler; 3]; 2] = [sized!(inc_dec_r, false), sized!(inc_dec_r, true)];
+static SHIFT_R: [Handler; 3] = [shift_r::<1>, shift_r::<2>, shift_r::<4>];
+static LODS: [Handler; 3] = [lods::<1>, lods::<2>, lods::<4>];
+static STOS: [Handler; 3] = [stos::<1>, stos::<2>, stos::<4>];
 static JCC: [Handler; 17] = [
     jcc::<0>, jcc::<1>, jcc::<2>, jcc::<3>, jcc::<4>, jcc::<5>, jcc::<6>, jcc::<7>, jcc::<8>,
     jcc::<9>, jcc::<10>, jcc::<11>, jcc::<12>, jcc::<13>, jcc::<14>, jcc::<15>, jcc::<16>,
@@ -442,9 +476,12 @@ pub(crate) fn choose_handler(i: &mut Insn) {
         Kind::RetNear => ret_near,
         Kind::Loop => loop_rel,
         Kind::Lea => lea,
-        Kind::Shift => shift,
+        Kind::Shift if mem => shift,
+        Kind::Shift => SHIFT_R[s],
         Kind::Group3 => group3,
         Kind::ImulImm => imul_imm,
+        Kind::Str if i.pfx.rep == Rep::None && matches!(i.op, 0xAC | 0xAD) => LODS[s],
+        Kind::Str if i.pfx.rep == Rep::None && matches!(i.op, 0xAA | 0xAB) => STOS[s],
         Kind::Str => string,
         Kind::Xchg => xchg,
         Kind::Plain => plain,

@@ -24,6 +24,7 @@ impl Cpu {
     }
 
     /// One shift or rotate by a non-zero `count`; sets the flags and returns the result.
+    #[inline]
     pub(crate) fn shift(&mut self, op: u8, sz: Size, a: u32, count: u32) -> u32 {
         let w = sz.bits();
         let mask = sz.mask();

@@ -16,7 +16,7 @@ const ECX: u8 = 1;
 impl Cpu {
     /// Register `r` as an address-size index (SI/DI/CX or ESI/EDI/ECX).
     #[inline]
-    fn areg(&self, r: u8) -> u32 {
+    pub(crate) fn areg(&self, r: u8) -> u32 {
         self.gpr[r as usize] & self.amask()
     }
 
@@ -29,7 +29,7 @@ impl Cpu {
 
     /// Moves index register `r` on by one item in the direction DF says.
     #[inline]
-    fn advance(&mut self, r: u8, sz: Size) {
+    pub(crate) fn advance(&mut self, r: u8, sz: Size) {
         let d = if self.fbits & DF != 0 {
             (sz as u32).wrapping_neg()
         } else {
