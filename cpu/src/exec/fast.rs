@@ -1,5 +1,8 @@
 //! Running the instructions the cache keeps decoded ([`Insn`]): one handler per form, chosen
-//! when the instruction is decoded ([`choose_handler`]). The common forms (ALU, MOV, INC/DEC,
+//! when the instruction is decoded ([`choose_handler`]). A handler starts with EIP past the
+//! instruction; one that uses the general interpreter's functions that look at the prefixes
+//! (operand or address size, segment override, REP) first sets `Cpu::pfx` from the decoded ones,
+//! the others never look at them. The common forms (ALU, MOV, INC/DEC,
 //! Jcc) are specialised by operand size and operation at compile time (`const` parameters), so
 //! running one is a register or memory access and a few operations, without looking at sizes
 //! or opcodes again. The others call the general interpreter's functions with decoded operands.
@@ -216,6 +219,7 @@ fn inc_dec_r<const DEC: bool, const S: usize>(c: &mut Cpu, _: &mut dyn Bus, i: &
 
 /// Jcc / JMP rel: a taken jump leaves the block.
 fn jcc<const CC: u8>(c: &mut Cpu, _: &mut dyn Bus, i: &Insn) -> R<()> {
+    c.pfx = i.pfx;
     if CC == 16 || c.cond(CC) {
         c.jump_rel(i.imm)?;
         c.leave_block = true;
@@ -239,6 +243,7 @@ fn inc_dec_m(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
 }
 
 fn push_r(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
+    c.pfx = i.pfx;
     c.push_reg(bus, i.reg)
 }
 
@@ -254,17 +259,20 @@ fn push_i(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
 }
 
 fn call_rel(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
+    c.pfx = i.pfx;
     let ret = c.eip;
     c.push(bus, i.sz(), ret)?;
     c.jump_rel(i.imm)
 }
 
-fn ret_near(c: &mut Cpu, bus: &mut dyn Bus, _: &Insn) -> R<()> {
+fn ret_near(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
+    c.pfx = i.pfx;
     c.ret(bus, 0xC3)
 }
 
 /// LOOPxx / JCXZ: a taken jump leaves the block.
 fn loop_rel(c: &mut Cpu, _: &mut dyn Bus, i: &Insn) -> R<()> {
+    c.pfx = i.pfx;
     let next = c.eip;
     c.loop_rel(0xE0 | i.op, i.imm)?;
     if c.eip != next {
@@ -291,7 +299,8 @@ fn shift_r<const S: usize>(c: &mut Cpu, _: &mut dyn Bus, i: &Insn) -> R<()> {
 }
 
 /// LODS without REP.
-fn lods<const S: usize>(c: &mut Cpu, bus: &mut dyn Bus, _: &Insn) -> R<()> {
+fn lods<const S: usize>(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
+    c.pfx = i.pfx;
     let seg = c.data_seg(SegReg::Ds);
     let v = c.read_n::<_, S>(bus, seg, c.areg(ESI))?;
     c.put::<S>(0, v);
@@ -300,7 +309,8 @@ fn lods<const S: usize>(c: &mut Cpu, bus: &mut dyn Bus, _: &Insn) -> R<()> {
 }
 
 /// STOS without REP.
-fn stos<const S: usize>(c: &mut Cpu, bus: &mut dyn Bus, _: &Insn) -> R<()> {
+fn stos<const S: usize>(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
+    c.pfx = i.pfx;
     let v = c.get::<S>(0);
     c.write_n::<_, S>(bus, SegReg::Es, c.areg(EDI), v)?;
     c.advance(EDI, size::<S>());
@@ -321,6 +331,7 @@ fn shift(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
 }
 
 fn group3(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
+    c.pfx = i.pfx;
     let loc = c.rm_loc(&i.rm);
     c.group3_op(bus, i.sz(), i.op, loc, i.imm)
 }
@@ -335,6 +346,9 @@ fn imul_imm(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
 }
 
 fn string(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
+    c.pfx = i.pfx;
+    // A REP that stops for an interrupt goes back to the first prefix.
+    c.start_eip = c.eip.wrapping_sub(i.len as u32);
     c.string_op(bus, i.op)
 }
 

@@ -147,23 +147,27 @@ fn run_block<B: Bus>(cpu: &mut Cpu, bus: &mut B, insns: &[Insn]) -> (usize, Opti
     cpu.leave_block = false;
     for (k, insn) in insns.iter().enumerate() {
         let esp = cpu.gpr[4];
-        cpu.start_eip = cpu.eip;
         if insn.kind == Kind::Slow {
             // The last of its block. RDTSC in it sees itself counted, as in `step`.
             cpu.tsc = cpu.tsc.wrapping_add(k as u64 + 1);
+            cpu.start_eip = cpu.eip;
             cpu.pfx = Prefixes::default();
             let stop = exec_one(cpu, bus)
                 .err()
                 .and_then(|f| fault(cpu, bus, f, esp));
             return (k + 1, stop);
         }
-        cpu.pfx = insn.pfx;
         cpu.eip = cpu.eip.wrapping_add(insn.len as u32);
         let done = (insn.h)(cpu, bus, insn);
-        if done.is_err() || cpu.leave_block {
+        if let Err(f) = done {
             cpu.tsc = cpu.tsc.wrapping_add(k as u64 + 1);
-            let stop = done.err().and_then(|f| fault(cpu, bus, f, esp));
-            return (k + 1, stop);
+            // A handler that fails leaves EIP past its instruction.
+            cpu.start_eip = cpu.eip.wrapping_sub(insn.len as u32);
+            return (k + 1, fault(cpu, bus, f, esp));
+        }
+        if cpu.leave_block {
+            cpu.tsc = cpu.tsc.wrapping_add(k as u64 + 1);
+            return (k + 1, None);
         }
     }
     cpu.tsc = cpu.tsc.wrapping_add(insns.len() as u64);
