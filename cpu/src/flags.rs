@@ -78,6 +78,8 @@ pub(crate) enum LazyOp {
     /// INC / DEC: CF is the one in `Cpu::fbits` (kept from before).
     Inc,
     Dec,
+    /// SF ZF PF from the result, CF OF AF as in `Cpu::fbits` (shifts).
+    Szp,
 }
 
 /// The operands and result of the last flag-setting operation, all cut to its size.
@@ -114,9 +116,11 @@ impl Cpu {
         if parity(l.r) {
             f |= PF;
         }
-        if !matches!(l.op, LazyOp::Logic) && (l.a ^ l.b ^ l.r) & 0x10 != 0 {
-            f |= AF;
-        }
+        f |= match l.op {
+            LazyOp::Logic => 0,
+            LazyOp::Szp => self.fbits & AF,
+            _ => (l.a ^ l.b ^ l.r) & AF,
+        };
         if l.r == 0 {
             f |= ZF;
         }
@@ -142,7 +146,7 @@ impl Cpu {
     pub(crate) fn cf(&self) -> bool {
         let l = &self.lazy;
         match l.op {
-            LazyOp::None | LazyOp::Inc | LazyOp::Dec => self.fbits & CF != 0,
+            LazyOp::None | LazyOp::Inc | LazyOp::Dec | LazyOp::Szp => self.fbits & CF != 0,
             LazyOp::Add => l.r < l.a,
             LazyOp::Adc => l.r <= l.a,
             LazyOp::Sub => l.a < l.b,
@@ -171,7 +175,7 @@ impl Cpu {
     fn of(&self) -> bool {
         let l = &self.lazy;
         match l.op {
-            LazyOp::None => self.fbits & OF != 0,
+            LazyOp::None | LazyOp::Szp => self.fbits & OF != 0,
             LazyOp::Add | LazyOp::Adc => (l.a ^ l.r) & (l.b ^ l.r) & l.sign != 0,
             LazyOp::Sub | LazyOp::Sbb => (l.a ^ l.b) & (l.a ^ l.r) & l.sign != 0,
             LazyOp::Logic => false,
@@ -212,6 +216,14 @@ impl Cpu {
         } else {
             self.fbits &= !f;
         }
+    }
+
+    /// Sets the flags of a shift: CF and OF as given, AF clear, SF ZF PF from the result
+    /// (recorded, computed when read).
+    #[inline(always)]
+    pub(crate) fn set_shift_flags(&mut self, sz: Size, r: u32, cf: bool, of: bool) {
+        self.fbits = (self.fbits & !(CF | OF | AF)) | cf as u32 | if of { OF } else { 0 };
+        self.set_lazy(LazyOp::Szp, sz, 0, 0, r & sz.mask());
     }
 
     /// Sets SF, ZF and PF from a result of size `sz` (the other status flags as they are).

@@ -1,7 +1,7 @@
 //! Shifts and rotates: group 2 (0xC0/C1/D0–D3) and SHLD/SHRD.
 
 use super::byte_or;
-use crate::flags::{Size, AF, CF, OF};
+use crate::flags::{Size, CF, OF};
 use crate::state::{Cpu, R};
 use crate::Bus;
 
@@ -81,27 +81,19 @@ impl Cpu {
                 // SHL / SAL
                 let r = if count >= w { 0 } else { (a << count) & mask };
                 let cf = count <= w && (a >> (w - count)) & 1 != 0;
-                self.set_flag(CF, cf);
-                self.set_flag(OF, msb(r) != cf);
-                self.set_flag(AF, false);
-                self.set_szp(sz, r);
+                self.set_shift_flags(sz, r, cf, msb(r) != cf);
                 r
             }
             5 => {
                 // SHR
                 let r = if count >= w { 0 } else { a >> count };
                 let cf = count <= w && (a >> (count - 1)) & 1 != 0;
-                self.set_flag(CF, cf);
-                self.set_flag(
-                    OF,
-                    if count == 1 {
-                        msb(a)
-                    } else {
-                        msb(r) != msb(r << 1)
-                    },
-                );
-                self.set_flag(AF, false);
-                self.set_szp(sz, r);
+                let of = if count == 1 {
+                    msb(a)
+                } else {
+                    msb(r) != msb(r << 1)
+                };
+                self.set_shift_flags(sz, r, cf, of);
                 r
             }
             7 => {
@@ -109,10 +101,7 @@ impl Cpu {
                 let s = sz.sext(a) as i32;
                 let r = (s >> count.min(31)) as u32 & mask;
                 let cf = (s >> (count - 1).min(31)) & 1 != 0;
-                self.set_flag(CF, cf);
-                self.set_flag(OF, false);
-                self.set_flag(AF, false);
-                self.set_szp(sz, r);
+                self.set_shift_flags(sz, r, cf, false);
                 r
             }
             _ => {
