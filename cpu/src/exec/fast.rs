@@ -2,7 +2,8 @@
 //! when the instruction is decoded ([`choose_handler`]). A handler starts with EIP past the
 //! instruction; one that uses the general interpreter's functions that look at the prefixes
 //! (operand or address size, segment override, REP) first sets `Cpu::pfx` from the decoded ones,
-//! the others never look at them. The common forms (ALU, MOV, INC/DEC,
+//! the others never look at them. A handler that fails leaves EIP past its instruction and the
+//! stack pointer as it found it. The common forms (ALU, MOV, INC/DEC,
 //! Jcc) are specialised by operand size and operation at compile time (`const` parameters), so
 //! running one is a register or memory access and a few operations, without looking at sizes
 //! or opcodes again. The others call the general interpreter's functions with decoded operands.
@@ -258,16 +259,28 @@ fn push_i(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
     c.push(bus, i.sz(), i.imm)
 }
 
+/// CALL rel. (This and RET are the handlers that can fault after moving the stack pointer: they
+/// put it back themselves.)
 fn call_rel(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
     c.pfx = i.pfx;
+    let esp = c.gpr[4];
     let ret = c.eip;
     c.push(bus, i.sz(), ret)?;
-    c.jump_rel(i.imm)
+    let done = c.jump_rel(i.imm);
+    if done.is_err() {
+        c.gpr[4] = esp;
+    }
+    done
 }
 
 fn ret_near(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
     c.pfx = i.pfx;
-    c.ret(bus, 0xC3)
+    let esp = c.gpr[4];
+    let done = c.ret(bus, 0xC3);
+    if done.is_err() {
+        c.gpr[4] = esp;
+    }
+    done
 }
 
 /// LOOPxx / JCXZ: a taken jump leaves the block.

@@ -144,34 +144,38 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
 /// counts) and the exit to report, if any.
 #[inline(always)]
 fn run_block<B: Bus>(cpu: &mut Cpu, bus: &mut B, insns: &[Insn]) -> (usize, Option<Exit>) {
+    // Only the last instruction of a block can be one run from its bytes.
+    let (fast, slow) = match insns.split_last() {
+        Some((last, rest)) if last.kind == Kind::Slow => (rest, true),
+        _ => (insns, false),
+    };
     cpu.leave_block = false;
-    for (k, insn) in insns.iter().enumerate() {
-        let esp = cpu.gpr[4];
-        if insn.kind == Kind::Slow {
-            // The last of its block. RDTSC in it sees itself counted, as in `step`.
-            cpu.tsc = cpu.tsc.wrapping_add(k as u64 + 1);
-            cpu.start_eip = cpu.eip;
-            cpu.pfx = Prefixes::default();
-            let stop = exec_one(cpu, bus)
-                .err()
-                .and_then(|f| fault(cpu, bus, f, esp));
-            return (k + 1, stop);
-        }
+    for (k, insn) in fast.iter().enumerate() {
         cpu.eip = cpu.eip.wrapping_add(insn.len as u32);
         let done = (insn.h)(cpu, bus, insn);
         if let Err(f) = done {
             cpu.tsc = cpu.tsc.wrapping_add(k as u64 + 1);
-            // A handler that fails leaves EIP past its instruction.
+            // A handler that fails leaves EIP past its instruction, and ESP as it was.
             cpu.start_eip = cpu.eip.wrapping_sub(insn.len as u32);
-            return (k + 1, fault(cpu, bus, f, esp));
+            return (k + 1, fault(cpu, bus, f, cpu.gpr[4]));
         }
         if cpu.leave_block {
             cpu.tsc = cpu.tsc.wrapping_add(k as u64 + 1);
             return (k + 1, None);
         }
     }
+    // RDTSC in a slow instruction sees itself counted, as in `step`.
     cpu.tsc = cpu.tsc.wrapping_add(insns.len() as u64);
-    (insns.len(), None)
+    if !slow {
+        return (insns.len(), None);
+    }
+    let esp = cpu.gpr[4];
+    cpu.start_eip = cpu.eip;
+    cpu.pfx = Prefixes::default();
+    let stop = exec_one(cpu, bus)
+        .err()
+        .and_then(|f| fault(cpu, bus, f, esp));
+    (insns.len(), stop)
 }
 
 /// Delivers `v`; a fault while doing so becomes a double fault, and a fault delivering that one
