@@ -94,19 +94,11 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
     cpu.ram = bus.ram_window();
     let mut left = budget;
     while left > 0 {
-        if !cpu.nmi_latched && bus.nmi_take() {
-            cpu.nmi_latched = true;
-        }
-        let careful = cpu.irq_shadow
-            || cpu.halted
-            || cpu.nmi_latched
-            || cpu.fbits & TF != 0
-            || (cpu.fbits & IF != 0 && bus.intr_pending());
         let phys =
             cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
         // Code in a 32-bit segment (protected mode) runs from its bytes: blocks are decoded
         // for 16-bit code.
-        if careful || !CodeCache::cacheable(phys) || cpu.ip_mask() != 0xFFFF {
+        if needs_care(cpu, bus) || !CodeCache::cacheable(phys) || cpu.ip_mask() != 0xFFFF {
             match step(cpu, bus) {
                 Exit::Budget => left -= 1,
                 other => return other,
@@ -126,17 +118,47 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
                 block
             }
         };
-        let n = block.len().min(left as usize);
-        let (ran, stop) = run_block(cpu, bus, &block[..n]);
-        left -= ran as u64;
-        if let Some(exit) = stop {
-            return exit;
-        }
-        if cpu.halted {
-            return Exit::Halted;
+        let gen = cpu.cache.generation(phys);
+        let start = cpu.eip;
+        // A block without a slow tail cannot change CS or the code's mode: when it jumps back to
+        // its own start (a loop) it runs again without being looked up, as long as nothing
+        // needs a look between instructions and its code is unchanged.
+        let may_loop = block.last().is_some_and(|i| i.kind != Kind::Slow);
+        loop {
+            let n = block.len().min(left as usize);
+            let (ran, stop) = run_block(cpu, bus, &block[..n]);
+            left -= ran as u64;
+            if let Some(exit) = stop {
+                return exit;
+            }
+            if cpu.halted {
+                return Exit::Halted;
+            }
+            if !(may_loop
+                && cpu.eip == start
+                && left > 0
+                && cpu.cache.generation(phys) == gen
+                && !needs_care(cpu, bus))
+            {
+                break;
+            }
         }
     }
     Exit::Budget
+}
+
+/// Whether the next instruction boundary needs [`step`]: an NMI or an enabled interrupt waits,
+/// an interrupt shadow, single-stepping, HLT.
+#[inline(always)]
+fn needs_care<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> bool {
+    if !cpu.nmi_latched && bus.nmi_take() {
+        cpu.nmi_latched = true;
+    }
+    cpu.irq_shadow
+        || cpu.halted
+        || cpu.nmi_latched
+        || cpu.fbits & TF != 0
+        || (cpu.fbits & IF != 0 && bus.intr_pending())
 }
 
 /// Runs decoded instructions until the end of `insns`, a jump taken, a write over decoded code
