@@ -8,22 +8,15 @@
 //! running one is a register or memory access and a few operations, without looking at sizes
 //! or opcodes again. The others call the general interpreter's functions with decoded operands.
 
+use super::alu::{ADC, ADD, AND, CMP, OR, SBB, SUB, XOR};
 use crate::decode::{Handler, Insn, Kind, Rm};
-use crate::flags::{Size, CF, DF};
+use crate::flags::Size;
 use crate::mem::Loc;
 use crate::state::{Cpu, Rep, SegReg, R};
 use crate::Bus;
 
-/// The operations of the specialised ALU handlers: the eight ALU ops as numbered in the opcode,
-/// and TEST (an AND that only sets flags).
-const ADD: u8 = 0;
-const OR: u8 = 1;
-const ADC: u8 = 2;
-const SBB: u8 = 3;
-const AND: u8 = 4;
-const SUB: u8 = 5;
-const XOR: u8 = 6;
-const CMP: u8 = 7;
+/// The operations of the specialised ALU handlers are the eight ALU ops as numbered in the
+/// opcode (`alu.rs`) and TEST, an AND that only sets flags.
 const TEST: u8 = 8;
 
 const ESI: u8 = 6;
@@ -377,34 +370,8 @@ fn xchg(c: &mut Cpu, bus: &mut dyn Bus, i: &Insn) -> R<()> {
 
 /// CBW CWD CLC STC CMC CLD STD SAHF LAHF.
 fn plain(c: &mut Cpu, _: &mut dyn Bus, i: &Insn) -> R<()> {
-    let v = i.sz();
-    match i.op {
-        0x98 => {
-            let h = if v == Size::D { Size::W } else { Size::B };
-            let x = h.sext(c.reg(h, 0));
-            c.set_reg(v, 0, x);
-        }
-        0x99 => {
-            let x = c.reg(v, 0);
-            c.set_reg(v, 2, if x & v.sign() != 0 { 0xFFFF_FFFF } else { 0 });
-        }
-        0x9E => {
-            let ah = c.reg(Size::B, 4);
-            c.flush_flags();
-            c.fbits = (c.fbits & !0xD5) | (ah & 0xD5);
-        }
-        0x9F => {
-            let f = c.eflags() & 0xFF;
-            c.set_reg(Size::B, 4, f);
-        }
-        0xF5 => {
-            let cf = c.cf();
-            c.set_flag(CF, !cf);
-        }
-        0xF8 | 0xF9 => c.set_flag(CF, i.op == 0xF9),
-        _ => c.fbits = (c.fbits & !DF) | if i.op == 0xFD { DF } else { 0 },
-    }
-    Ok(())
+    c.pfx = i.pfx;
+    c.plain_op(i.op)
 }
 
 /// The placeholder of [`Kind::Slow`] instructions, which the CPU runs from their bytes.

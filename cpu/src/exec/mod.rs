@@ -344,35 +344,11 @@ fn dispatch<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
             cpu.set_reg(v, op & 7, a);
             Ok(())
         }
-        0x98 => {
-            // CBW / CWDE
-            let h = if v == Size::D { Size::W } else { Size::B };
-            let x = h.sext(cpu.reg(h, 0));
-            cpu.set_reg(v, 0, x);
-            Ok(())
-        }
-        0x99 => {
-            // CWD / CDQ
-            let x = cpu.reg(v, 0);
-            cpu.set_reg(v, 2, if x & v.sign() != 0 { 0xFFFF_FFFF } else { 0 });
-            Ok(())
-        }
+        0x98 | 0x99 | 0x9E | 0x9F | 0xF5 => cpu.plain_op(op),
         0x9A => cpu.call_far_imm(bus),
         0x9B => Ok(()), // WAIT: there is no coprocessor to wait for.
         0x9C => cpu.pushf(bus),
         0x9D => cpu.popf(bus),
-        0x9E => {
-            // SAHF: SF ZF AF PF CF from AH.
-            let ah = cpu.reg(Size::B, 4);
-            cpu.flush_flags();
-            cpu.fbits = (cpu.fbits & !0xD5) | (ah & 0xD5);
-            Ok(())
-        }
-        0x9F => {
-            let f = cpu.eflags() & 0xFF;
-            cpu.set_reg(Size::B, 4, f);
-            Ok(())
-        }
         0xA0..=0xA3 => cpu.mov_moffs(bus, op),
         0xA4..=0xA7 | 0xAA..=0xAF => cpu.string_op(bus, op),
         0xA8 | 0xA9 => {
@@ -462,11 +438,6 @@ fn dispatch<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
         0xF1 => cpu.soft_int(bus, vector::DB), // INT1 / ICEBP
         0xF4 => {
             cpu.halted = true;
-            Ok(())
-        }
-        0xF5 => {
-            cpu.flush_flags();
-            cpu.fbits ^= crate::flags::CF;
             Ok(())
         }
         0xF6 | 0xF7 => cpu.group3(bus, op),

@@ -235,6 +235,39 @@ impl Cpu {
         Ok(())
     }
 
+    /// The one-byte instructions without operands the decoder keeps: CBW/CWDE CWD/CDQ SAHF LAHF
+    /// CMC, and CLC STC CLD STD through [`Cpu::flag_op`].
+    pub(crate) fn plain_op(&mut self, op: u8) -> R<()> {
+        let v = self.osize();
+        match op {
+            0x98 => {
+                let h = if v == Size::D { Size::W } else { Size::B };
+                let x = h.sext(self.reg(h, 0));
+                self.set_reg(v, 0, x);
+            }
+            0x99 => {
+                let x = self.reg(v, 0);
+                self.set_reg(v, 2, if x & v.sign() != 0 { 0xFFFF_FFFF } else { 0 });
+            }
+            0x9E => {
+                // SAHF: SF ZF AF PF CF from AH.
+                let ah = self.reg(Size::B, 4);
+                self.flush_flags();
+                self.fbits = (self.fbits & !0xD5) | (ah & 0xD5);
+            }
+            0x9F => {
+                let f = self.eflags() & 0xFF;
+                self.set_reg(Size::B, 4, f);
+            }
+            0xF5 => {
+                let cf = self.cf();
+                self.set_flag(CF, !cf);
+            }
+            _ => return self.flag_op(op),
+        }
+        Ok(())
+    }
+
     /// CLC STC CLI STI CLD STD (0xF8–0xFD). STI holds interrupts off for one more instruction.
     pub(crate) fn flag_op(&mut self, op: u8) -> R<()> {
         match op {
