@@ -10,11 +10,13 @@ use cloister_cpu::{Bus, Cpu, CpuModel, Exit, IoWidth, RamWindow, SegReg};
 /// 1 MiB of RAM, nothing else.
 struct RamBus {
     ram: Vec<u8>,
+    /// Offer the RAM as a window (`no-window` turns it off).
+    window: bool,
 }
 
 impl Bus for RamBus {
     fn ram_window(&mut self) -> RamWindow {
-        if std::env::args().nth(4).as_deref() == Some("no-window") {
+        if !self.window {
             return RamWindow::NONE;
         }
         // SAFETY: the vector is never resized, so its 1 MiB stay where they are while the bus
@@ -83,6 +85,7 @@ const REGS_ONLY: &[u8] = &[
 fn main() {
     let mut bus = RamBus {
         ram: vec![0; 1 << 20],
+        window: std::env::args().nth(4).as_deref() != Some("no-window"),
     };
     let base = 0x1_0000usize;
     let program = if std::env::args().nth(2).as_deref() == Some("regs") {
