@@ -9,6 +9,8 @@ struct TestBus {
     /// INTR goes up when `reads` reaches this.
     irq_after_reads: Option<u64>,
     reads: u64,
+    /// INTR goes up when the CPU has looked at it this many more times.
+    irq_after_polls: Option<u64>,
     irq: bool,
     vector: u8,
     acks: u32,
@@ -22,6 +24,7 @@ impl TestBus {
             ram: vec![0; 1 << 20],
             irq_after_reads: None,
             reads: 0,
+            irq_after_polls: None,
             irq: false,
             vector: 0x20,
             acks: 0,
@@ -67,6 +70,10 @@ impl Bus for TestBus {
     }
     fn io_write(&mut self, _port: u16, _width: IoWidth, _value: u32) {}
     fn intr_pending(&mut self) -> bool {
+        if let Some(n) = self.irq_after_polls {
+            self.irq_after_polls = n.checked_sub(1);
+            self.irq |= n == 0;
+        }
         self.irq
     }
     fn intr_ack(&mut self) -> u8 {
@@ -211,6 +218,25 @@ fn hlt_waits_for_an_interrupt_and_returns_past_it() {
     assert_eq!(cpu.gpr[3] & 0xFFFF, 1, "the handler ran");
     assert_eq!(cpu.gpr[0] & 0xFFFF, 1, "then the code after the HLT");
     assert_eq!(cpu.eip, 4);
+}
+
+#[test]
+fn a_loop_that_runs_its_own_block_again_still_takes_interrupts() {
+    let mut bus = TestBus::new();
+    // sti; nop; top: inc ax; jmp top (a block that jumps back to its start)
+    bus.load(CODE, &[0xFB, 0x90, 0x40, 0xEB, 0xFD]);
+    bus.set_vector(0x20, 0x1000, 0x0100);
+    bus.load(CODE + 0x100, &[0xF4]); // hlt
+    bus.irq_after_polls = Some(50);
+    let mut cpu = cpu_at(CpuModel::I686);
+    assert_eq!(cpu.run(&mut bus, 1_000_000), Exit::Halted);
+    assert_eq!(bus.acks, 1);
+    assert_eq!(cpu.eip, 0x101, "in the handler");
+    let rounds = cpu.gpr[0] & 0xFFFF;
+    assert!(
+        (40..=60).contains(&rounds),
+        "taken after about 50 rounds of the loop, not {rounds}"
+    );
 }
 
 #[test]
