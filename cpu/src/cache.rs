@@ -79,12 +79,12 @@ impl CodeCache {
         self.page_gen.get(addr as usize >> 12).copied().unwrap_or(0)
     }
 
-    /// The block at physical `addr`, if cached and still valid.
+    /// The block at physical `addr`, if cached and still valid, with its page's generation.
     #[inline]
-    pub fn get(&self, addr: u32) -> Option<Block> {
+    pub fn get(&self, addr: u32) -> Option<(Block, u32)> {
         let e = self.entries.get(slot(addr))?;
         if e.tag == addr.wrapping_add(1) && e.gen == self.page_gen[addr as usize >> 12] {
-            e.insns.clone()
+            Some((e.insns.clone()?, e.gen))
         } else {
             None
         }
@@ -181,7 +181,7 @@ mod tests {
         let mut c = CodeCache::new();
         let g = c.mark_code(0x1234);
         c.put(0x1234, g, 20, Rc::from(vec![Insn::default()]));
-        assert!(c.get(0x1234).is_some(), "cached");
+        assert_eq!(c.get(0x1234).map(|(_, gen)| gen), Some(g), "cached");
         // The same page, but not the block's lines (0x1200–0x127F): nothing changes.
         assert!(!c.note_write(0x1FFF, 1));
         assert!(!c.note_write(0x11FE, 2));

@@ -14,11 +14,13 @@ const RF: u32 = 1 << 16;
 impl Cpu {
     /// Sets EIP to `target` (cut to the operand size), checking CS's limit.
     pub(crate) fn jump_to(&mut self, target: u32) -> R<()> {
-        let t = if self.pfx.op32 {
-            target
-        } else {
-            target & 0xFFFF
-        };
+        self.jump_sized(target, self.pfx.op32)
+    }
+
+    /// Sets EIP to `target`, cut to 16 bits unless `op32`, checking CS's limit.
+    #[inline]
+    pub(crate) fn jump_sized(&mut self, target: u32, op32: bool) -> R<()> {
+        let t = if op32 { target } else { target & 0xFFFF };
         if t > self.segs[SegReg::Cs as usize].limit && self.quirks.segment_limit_checks {
             return Err(Fault::Exception(vector::GP));
         }

@@ -213,9 +213,19 @@ fn inc_dec_r<const DEC: bool, const S: usize>(c: &mut Cpu, _: &mut dyn Bus, i: &
 
 /// Jcc / JMP rel: a taken jump leaves the block.
 fn jcc<const CC: u8>(c: &mut Cpu, _: &mut dyn Bus, i: &Insn) -> R<()> {
-    c.pfx = i.pfx;
     if CC == 16 || c.cond(CC) {
-        c.jump_rel(i.imm)?;
+        c.jump_sized(c.eip.wrapping_add(i.imm), i.pfx.op32)?;
+        c.leave_block = true;
+    }
+    Ok(())
+}
+
+/// LOOP with CX as the counter (16-bit addressing).
+fn loop_cx(c: &mut Cpu, _: &mut dyn Bus, i: &Insn) -> R<()> {
+    let cx = c.gpr[1].wrapping_sub(1) & 0xFFFF;
+    c.gpr[1] = (c.gpr[1] & !0xFFFF) | cx;
+    if cx != 0 {
+        c.jump_sized(c.eip.wrapping_add(i.imm), i.pfx.op32)?;
         c.leave_block = true;
     }
     Ok(())
@@ -468,6 +478,7 @@ pub(crate) fn choose_handler(i: &mut Insn) {
         Kind::Jcc => JCC[op.min(16)],
         Kind::CallRel => call_rel,
         Kind::RetNear => ret_near,
+        Kind::Loop if i.op == 2 && !i.pfx.addr32 => loop_cx,
         Kind::Loop => loop_rel,
         Kind::Lea => lea,
         Kind::Shift if mem => shift,

@@ -105,8 +105,8 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
             }
             continue;
         }
-        let block = match cpu.cache.get(phys) {
-            Some(b) => b,
+        let (block, gen) = match cpu.cache.get(phys) {
+            Some(found) => found,
             None => {
                 let gen = cpu.cache.mark_code(phys);
                 let block: crate::cache::Block =
@@ -115,10 +115,9 @@ pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
                 // ones' bytes need watching.
                 let bytes = block.iter().map(|i| i.len as u32).sum::<u32>();
                 cpu.cache.put(phys, gen, bytes, block.clone());
-                block
+                (block, gen)
             }
         };
-        let gen = cpu.cache.generation(phys);
         let start = cpu.eip;
         // A block without a slow tail cannot change CS or the code's mode: when it jumps back to
         // its own start (a loop) it runs again without being looked up, as long as nothing
