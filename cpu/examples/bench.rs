@@ -1,17 +1,28 @@
 //! Interpreter speed: runs a loop of ordinary 16-bit real-mode code in RAM through a plain
 //! RAM bus and prints guest MIPS (per CPU second: the machine is shared).
-//! `cargo run --release -p cloister-cpu --example bench -- [COUNT] [mixed|regs] [run|step]`
+//! `cargo run --release -p cloister-cpu --example bench -- [COUNT] [mixed|regs] [run|step]
+//! [no-window]` (`no-window`: every memory access through the bus's methods)
 
 use std::time::Instant;
 
-use cloister_cpu::{Bus, Cpu, CpuModel, Exit, IoWidth, SegReg};
+use cloister_cpu::{Bus, Cpu, CpuModel, Exit, IoWidth, RamWindow, SegReg};
 
 /// 1 MiB of RAM, nothing else.
 struct RamBus {
     ram: Vec<u8>,
+    /// Offer the RAM as a window (`no-window` turns it off).
+    window: bool,
 }
 
 impl Bus for RamBus {
+    fn ram_window(&mut self) -> RamWindow {
+        if !self.window {
+            return RamWindow::NONE;
+        }
+        // SAFETY: the vector is never resized, so its 1 MiB stay where they are while the bus
+        // lives, and they are plain memory: the methods below read and write them directly.
+        unsafe { RamWindow::new(self.ram.as_mut_ptr(), self.ram.len()) }
+    }
     #[inline]
     fn read8(&mut self, addr: u32) -> u8 {
         self.ram[(addr & 0xF_FFFF) as usize]
@@ -74,6 +85,7 @@ const REGS_ONLY: &[u8] = &[
 fn main() {
     let mut bus = RamBus {
         ram: vec![0; 1 << 20],
+        window: std::env::args().nth(4).as_deref() != Some("no-window"),
     };
     let base = 0x1_0000usize;
     let program = if std::env::args().nth(2).as_deref() == Some("regs") {

@@ -2,9 +2,69 @@
 
 use cloister_shared::IoWidth;
 
+/// Plain guest RAM the CPU reads and writes directly, without calling the bus: physical
+/// addresses `0..len`, at `ptr`.
+#[derive(Clone, Copy, Debug)]
+pub struct RamWindow {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl RamWindow {
+    /// No window: every access goes through the bus.
+    pub const NONE: RamWindow = RamWindow {
+        ptr: std::ptr::null_mut(),
+        len: 0,
+    };
+
+    /// A window of `len` bytes at `ptr`, for physical addresses `0..len`.
+    ///
+    /// # Safety
+    /// The `len` bytes at `ptr` must be plain memory (no device, ROM or address wrap behind any of
+    /// them: reading and writing them directly must do what the bus's `read*`/`write*` would) and
+    /// must stay valid for as long as the bus that returned the window is alive, whatever its
+    /// methods are called to do.
+    pub unsafe fn new(ptr: *mut u8, len: usize) -> Self {
+        RamWindow { ptr, len }
+    }
+
+    /// Reads `N` bytes at physical `a`, if they are all inside the window.
+    #[inline(always)]
+    pub(crate) fn read<const N: usize>(&self, a: u32) -> Option<[u8; N]> {
+        if a as usize + N <= self.len {
+            // SAFETY: in bounds (just checked), and valid memory by `new`'s contract: the CPU only
+            // uses a window during the run of the bus it came from. Another process writing
+            // the same guest RAM at the same time (a device's DMA) can tear the value, never make
+            // it invalid: plain bytes.
+            Some(unsafe { std::ptr::read_unaligned(self.ptr.add(a as usize) as *const [u8; N]) })
+        } else {
+            None
+        }
+    }
+
+    /// Writes `N` bytes at physical `a`; false (and nothing written) when they are not all inside
+    /// the window.
+    #[inline(always)]
+    pub(crate) fn write<const N: usize>(&self, a: u32, bytes: [u8; N]) -> bool {
+        if a as usize + N <= self.len {
+            // SAFETY: as in `read`.
+            unsafe { std::ptr::write_unaligned(self.ptr.add(a as usize) as *mut [u8; N], bytes) };
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// The machine as the CPU sees it. Generic (not `dyn`) in the interpreter so that RAM accesses
 /// inline. Addresses are physical; the bus applies the A20 mask and routes ROM and device windows.
 pub trait Bus {
+    /// The RAM the CPU may access directly (see [`RamWindow::new`]); the CPU asks at the start of
+    /// every run and step. Accesses outside it go through the methods below.
+    fn ram_window(&mut self) -> RamWindow {
+        RamWindow::NONE
+    }
+
     fn read8(&mut self, addr: u32) -> u8;
     fn write8(&mut self, addr: u32, value: u8);
 

@@ -4,8 +4,12 @@
 
 use crate::flags::Size;
 use crate::model::Quirks;
-use crate::state::{Prefixes, Rep, SegReg};
+use crate::state::{Cpu, Prefixes, Rep, SegReg, R};
 use crate::Bus;
+
+/// Runs one decoded instruction (EIP already past it, prefixes in `Cpu::pfx`). Chosen once at
+/// decode time, specialised by form, size and operation (`exec::fast`).
+pub(crate) type Handler = fn(&mut Cpu, &mut dyn Bus, &Insn) -> R<()>;
 
 /// The instruction forms kept decoded.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,7 +25,7 @@ pub(crate) enum Kind {
     AluRM,
     /// `op r/m, imm`, also `op acc, imm` (with `rm` the accumulator).
     AluMI,
-    /// TEST r/m, reg / TEST r/m, imm (`imm_form`).
+    /// TEST r/m, reg / TEST r/m, imm.
     TestMR,
     TestMI,
     /// MOV r/m, reg / MOV reg, r/m / MOV r/m, imm.
@@ -42,26 +46,60 @@ pub(crate) enum Kind {
     /// Group 2 shift/rotate (`op` = reg field); count: `imm` for by-immediate/1, or CL when
     /// `by_cl`.
     Shift,
+    /// Group 3 (`op` = reg field; `imm` for TEST).
+    Group3,
+    /// IMUL reg, r/m, imm.
+    ImulImm,
+    /// A string instruction (`op` = opcode), with or without REP.
+    Str,
+    /// XCHG r/m, reg.
+    Xchg,
+    /// One-byte instructions without operands that the general interpreter runs (`op` =
+    /// opcode): CBW CWD CLC STC CMC CLD STD SAHF LAHF.
+    Plain,
+    /// PUSH imm.
+    PushI,
 }
 
 /// Where an r/m operand lives, as a recipe: a register, or memory at
-/// `disp + base + (index << scale)` cut to the address size, in `seg`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// `disp + (base & bmask) + ((index & imask) << scale)` cut to `amask`, in `seg`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Rm {
     pub is_mem: bool,
     /// The register (when not memory).
     pub reg: u8,
-    pub seg: u8,
-    /// Base and index registers; 8 = none.
+    pub seg: SegReg,
     pub base: u8,
     pub index: u8,
     pub scale: u8,
     pub disp: u32,
+    /// 0 when there is no base (index) register.
+    pub bmask: u32,
+    pub imask: u32,
+    pub amask: u32,
+}
+
+impl Default for Rm {
+    fn default() -> Self {
+        Rm {
+            is_mem: false,
+            reg: 0,
+            seg: SegReg::Ds,
+            base: 0,
+            index: 0,
+            scale: 0,
+            disp: 0,
+            bmask: 0,
+            imask: 0,
+            amask: 0xFFFF,
+        }
+    }
 }
 
 /// One decoded instruction.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Insn {
+    pub h: Handler,
     pub kind: Kind,
     pub len: u8,
     pub op: u8,
@@ -74,22 +112,51 @@ pub(crate) struct Insn {
     pub imm: u32,
 }
 
+impl Default for Insn {
+    fn default() -> Self {
+        Insn {
+            h: crate::exec::slow_handler,
+            kind: Kind::Slow,
+            len: 0,
+            op: 0,
+            size: Size::W,
+            reg: 0,
+            by_cl: false,
+            pfx: Prefixes::default(),
+            rm: Rm::default(),
+            imm: 0,
+        }
+    }
+}
+
 impl Insn {
     #[inline]
     pub fn sz(&self) -> Size {
         self.size
     }
+
+    /// Whether the block ends after this instruction whatever happens (a jump that is always
+    /// taken, an instruction run from its bytes, a REP string op that may stop to let an
+    /// interrupt in).
+    pub fn ends_block(&self) -> bool {
+        match self.kind {
+            Kind::Jcc => self.op == 16,
+            Kind::CallRel | Kind::RetNear | Kind::Slow => true,
+            Kind::Str => self.pfx.rep != Rep::None,
+            _ => false,
+        }
+    }
 }
 
 /// Reads instruction bytes in order, from the bus at consecutive physical addresses (only the
 /// bytes the instruction has are read, as the slow path would).
-struct Bytes<'a, B: Bus> {
+struct Bytes<'a, B: Bus + ?Sized> {
     bus: &'a mut B,
     addr: u32,
     pos: usize,
 }
 
-impl<B: Bus> Bytes<'_, B> {
+impl<B: Bus + ?Sized> Bytes<'_, B> {
     fn u8(&mut self) -> Option<u8> {
         if self.pos >= 15 {
             return None;
@@ -115,7 +182,7 @@ impl<B: Bus> Bytes<'_, B> {
 
 /// Decodes the instruction at physical `addr`. Returns `None` when it is not one of the cached
 /// forms; the caller then runs it the slow way.
-pub(crate) fn decode<B: Bus>(bus: &mut B, addr: u32, q: &Quirks) -> Option<Insn> {
+pub(crate) fn decode<B: Bus + ?Sized>(bus: &mut B, addr: u32, q: &Quirks) -> Option<Insn> {
     let mut b = Bytes { bus, addr, pos: 0 };
     let mut pfx = Prefixes::default();
     let op = loop {
@@ -262,7 +329,7 @@ pub(crate) fn decode<B: Bus>(bus: &mut B, addr: u32, q: &Quirks) -> Option<Insn>
             }
         }
         0xC3 => i.kind = Kind::RetNear,
-        0x90 => i.kind = Kind::Nop,
+        0x90 if pfx.rep != Rep::Repe => i.kind = Kind::Nop,
         0xE0..=0xE3 => {
             i.kind = Kind::Loop;
             i.op = op & 3;
@@ -281,42 +348,105 @@ pub(crate) fn decode<B: Bus>(bus: &mut B, addr: u32, q: &Quirks) -> Option<Insn>
                 _ => return None,
             }
         }
+        0xF6 | 0xF7 => {
+            i.kind = Kind::Group3;
+            sz = byte_or(op);
+            modrm(&mut b, &mut i)?;
+            i.op = i.reg;
+            if i.op < 2 {
+                i.imm = b.imm(sz)?;
+            }
+        }
+        0x69 | 0x6B if q.has_186_ops => {
+            i.kind = Kind::ImulImm;
+            modrm(&mut b, &mut i)?;
+            i.imm = if op == 0x6B {
+                b.u8()? as i8 as u32
+            } else {
+                b.imm(v)?
+            };
+        }
+        0xA4 | 0xA5 | 0xA6 | 0xA7 | 0xAA..=0xAF => {
+            i.kind = Kind::Str;
+            i.op = op;
+            sz = byte_or(op);
+        }
+        0x86 | 0x87 => {
+            i.kind = Kind::Xchg;
+            sz = byte_or(op);
+            modrm(&mut b, &mut i)?;
+        }
+        0x91..=0x97 => {
+            i.kind = Kind::Xchg;
+            i.reg = 0;
+            i.rm = Rm {
+                reg: op & 7,
+                ..Rm::default()
+            };
+        }
+        0x98 | 0x99 | 0x9E | 0x9F | 0xF5 | 0xF8 | 0xF9 | 0xFC | 0xFD => {
+            i.kind = Kind::Plain;
+            i.op = op;
+        }
+        0x68 | 0x6A if q.has_186_ops => {
+            i.kind = Kind::PushI;
+            i.imm = if op == 0x6A {
+                b.u8()? as i8 as u32
+            } else {
+                b.imm(v)?
+            };
+        }
+        0xA0..=0xA3 => {
+            // MOV AL/eAX <-> moffs: an r/m recipe with only a displacement.
+            i.kind = if op < 0xA2 { Kind::MovRM } else { Kind::MovMR };
+            sz = byte_or(op);
+            let disp = if pfx.addr32 {
+                b.u32()?
+            } else {
+                b.u16()? as u32
+            };
+            i.reg = 0;
+            i.rm = Rm {
+                is_mem: true,
+                seg: pfx.seg.unwrap_or(SegReg::Ds),
+                disp,
+                amask: if pfx.addr32 { !0 } else { 0xFFFF },
+                ..Rm::default()
+            };
+        }
         _ => return None,
     }
     i.size = sz;
     i.len = b.pos as u8;
+    crate::exec::choose_handler(&mut i);
     Some(i)
 }
 
 /// Most instructions in one block.
-const BLOCK_MAX: usize = 32;
+const BLOCK_MAX: usize = 64;
 
-/// Decodes the straight-line block at physical `addr` (EIP `eip`): instructions up to and
-/// including the first jump, call, return or loop, or the first instruction that is not kept
-/// decoded (it is then the block's last entry, [`Kind::Slow`], run from its bytes). An
-/// instruction that could reach into the next page or wrap a 16-bit IP is left slow too.
-pub(crate) fn decode_block<B: Bus>(
+/// Decodes the block at physical `addr` (EIP `eip`): instructions up to and including the first
+/// unconditional jump, call or return, or the first instruction that is not kept decoded (it is
+/// then the block's last entry, [`Kind::Slow`], run from its bytes). Conditional jumps and loops
+/// do not end it: the CPU leaves the block where one is taken. An instruction that could reach
+/// into the next page or wrap a 16-bit IP is left slow too.
+pub(crate) fn decode_block<B: Bus + ?Sized>(
     bus: &mut B,
     addr: u32,
     eip: u32,
     ip16: bool,
     q: &Quirks,
 ) -> Vec<Insn> {
-    let mut block = Vec::with_capacity(8);
+    let mut block = Vec::with_capacity(16);
     let (mut a, mut ip) = (addr, eip);
     loop {
-        let near_end = (a & 0xFFF) > 0x1000 - 16 || (ip16 && ip > 0xFFF0);
-        let insn = if near_end { None } else { decode(bus, a, q) };
+        let insn = decode(bus, a, q).filter(|i| fits(a, ip, ip16, i.len));
         let Some(insn) = insn else {
             block.push(Insn::default());
             return block;
         };
         block.push(insn);
-        let ends = matches!(
-            insn.kind,
-            Kind::Jcc | Kind::CallRel | Kind::RetNear | Kind::Loop
-        );
-        if ends || block.len() == BLOCK_MAX {
+        if insn.ends_block() || block.len() == BLOCK_MAX {
             return block;
         }
         a = a.wrapping_add(insn.len as u32);
@@ -324,7 +454,14 @@ pub(crate) fn decode_block<B: Bus>(
     }
 }
 
-fn jcc<B: Bus>(b: &mut Bytes<B>, i: &mut Insn, cc: u8, disp: Size) -> Option<()> {
+/// Whether an instruction of `len` bytes at physical `a` (IP `ip`) stays inside its 4 KiB page
+/// and, with a 16-bit IP, leaves the next IP below 64 KiB (no wrap): then it can run decoded.
+#[inline]
+pub(crate) fn fits(a: u32, ip: u32, ip16: bool, len: u8) -> bool {
+    (a & 0xFFF) + len as u32 <= 0x1000 && !(ip16 && ip + len as u32 > 0xFFFF)
+}
+
+fn jcc<B: Bus + ?Sized>(b: &mut Bytes<B>, i: &mut Insn, cc: u8, disp: Size) -> Option<()> {
     i.kind = Kind::Jcc;
     i.op = cc;
     i.imm = disp.sext(b.imm(disp)?);
@@ -332,7 +469,7 @@ fn jcc<B: Bus>(b: &mut Bytes<B>, i: &mut Insn, cc: u8, disp: Size) -> Option<()>
 }
 
 /// Decodes a ModRM (and SIB and displacement) into `i.reg` and `i.rm`.
-fn modrm<B: Bus>(b: &mut Bytes<B>, i: &mut Insn) -> Option<()> {
+fn modrm<B: Bus + ?Sized>(b: &mut Bytes<B>, i: &mut Insn) -> Option<()> {
     let m = b.u8()?;
     let md = m >> 6;
     i.reg = (m >> 3) & 7;
@@ -344,12 +481,14 @@ fn modrm<B: Bus>(b: &mut Bytes<B>, i: &mut Insn) -> Option<()> {
         };
         return Some(());
     }
+    let wide = if i.pfx.addr32 { !0 } else { 0xFFFF };
     let mut r = Rm {
         is_mem: true,
-        base: 8,
-        index: 8,
+        amask: wide,
         ..Rm::default()
     };
+    let mut base = None;
+    let mut index = None;
     let mut seg = SegReg::Ds;
     if !i.pfx.addr32 {
         const BASE: [u8; 8] = [3, 3, 5, 5, 6, 7, 5, 3];
@@ -357,8 +496,8 @@ fn modrm<B: Bus>(b: &mut Bytes<B>, i: &mut Insn) -> Option<()> {
         if md == 0 && rm == 6 {
             r.disp = b.u16()? as u32;
         } else {
-            r.base = BASE[rm as usize];
-            r.index = INDEX[rm as usize];
+            base = Some(BASE[rm as usize]);
+            index = Some(INDEX[rm as usize]).filter(|&x| x < 8);
             if matches!(rm, 2 | 3 | 6) {
                 seg = SegReg::Ss;
             }
@@ -366,24 +505,31 @@ fn modrm<B: Bus>(b: &mut Bytes<B>, i: &mut Insn) -> Option<()> {
     } else if rm == 4 {
         let sib = b.u8()?;
         r.scale = sib >> 6;
-        let index = (sib >> 3) & 7;
-        r.index = if index == 4 { 8 } else { index };
-        let base = sib & 7;
-        if base == 5 && md == 0 {
+        index = Some((sib >> 3) & 7).filter(|&x| x != 4);
+        let sbase = sib & 7;
+        if sbase == 5 && md == 0 {
             r.disp = b.u32()?;
         } else {
-            r.base = base;
-            if base == 4 || base == 5 {
+            base = Some(sbase);
+            if sbase == 4 || sbase == 5 {
                 seg = SegReg::Ss;
             }
         }
     } else if rm == 5 && md == 0 {
         r.disp = b.u32()?;
     } else {
-        r.base = rm;
+        base = Some(rm);
         if rm == 5 {
             seg = SegReg::Ss;
         }
+    }
+    if let Some(x) = base {
+        r.base = x;
+        r.bmask = wide;
+    }
+    if let Some(x) = index {
+        r.index = x;
+        r.imask = wide;
     }
     match md {
         1 => r.disp = r.disp.wrapping_add(b.u8()? as i8 as u32),
@@ -391,7 +537,7 @@ fn modrm<B: Bus>(b: &mut Bytes<B>, i: &mut Insn) -> Option<()> {
         2 => r.disp = r.disp.wrapping_add(b.u16()? as u32),
         _ => {}
     }
-    r.seg = i.pfx.seg.unwrap_or(seg) as u8;
+    r.seg = i.pfx.seg.unwrap_or(seg);
     i.rm = r;
     Some(())
 }

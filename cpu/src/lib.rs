@@ -6,11 +6,14 @@
 //! addressing, FS/GS, the 0x0F page up to the Pentium Pro's CMOV/CMPXCHG8B/RDTSC/CPUID). The CPU
 //! sees the machine only through [`Bus`]. Differences between chips live in [`model`].
 //!
-//! How it runs: [`Cpu::run`] executes straight-line blocks of decoded instructions kept by
-//! physical address (`cache`, `decode`); the common forms run from their decoded operands
-//! (`exec::fast`), the rest from their bytes (`exec`, one module per family). Interrupts are
-//! polled between blocks (which end at every jump); [`Cpu::step`] runs exactly one instruction
-//! and polls before it. Faults restart the instruction and are delivered through the IVT.
+//! How it runs: [`Cpu::run`] executes blocks of decoded instructions kept by physical address
+//! (`cache`, `decode`). Each decoded instruction carries a handler chosen at decode time and
+//! specialised by form, operand size and operation (`exec::fast`); the rest run from their bytes
+//! (`exec`, one module per family). Flags are computed lazily from the last flag-setting
+//! operation (`flags`). Memory inside the bus's [`RamWindow`] is accessed directly. Interrupts are
+//! polled between blocks (which end at every jump taken); [`Cpu::step`] runs exactly one
+//! instruction and polls before it. Faults restart the instruction and are delivered through the
+//! IVT.
 //!
 //! Protected mode goes as far as firmware and DOS-era software take it (`exec::protected`):
 //! CR0.PE on and off, segment loads through the GDT/LDT, far JMP/CALL/RETF/IRET between code
@@ -31,7 +34,7 @@ pub mod model;
 pub mod sst;
 pub mod state;
 
-pub use bus::Bus;
+pub use bus::{Bus, RamWindow};
 pub use cloister_shared::IoWidth;
 pub use model::{CpuModel, Quirks};
 pub use state::{Cpu, Exit, Reg, SegReg, Segment, TableReg};

@@ -111,24 +111,23 @@ impl Cpu {
             & self.quirks.address_mask
     }
 
-    pub(crate) fn read<B: Bus>(&mut self, bus: &mut B, sz: Size, seg: SegReg, off: u32) -> R<u32> {
-        match self.linear(seg, off, sz as u32)? {
-            Some(a) => Ok(match sz {
-                Size::B => bus.read8(a) as u32,
-                Size::W => bus.read16(a) as u32,
-                Size::D => bus.read32(a),
-            }),
-            None => {
-                let mut v = 0u32;
-                for i in 0..sz as u32 {
-                    v |= (bus.read8(self.wrapped(seg, off, i)) as u32) << (8 * i);
-                }
-                Ok(v)
-            }
+    #[inline]
+    pub(crate) fn read<B: Bus + ?Sized>(
+        &mut self,
+        bus: &mut B,
+        sz: Size,
+        seg: SegReg,
+        off: u32,
+    ) -> R<u32> {
+        match sz {
+            Size::B => self.read_n::<B, 1>(bus, seg, off),
+            Size::W => self.read_n::<B, 2>(bus, seg, off),
+            Size::D => self.read_n::<B, 4>(bus, seg, off),
         }
     }
 
-    pub(crate) fn write<B: Bus>(
+    #[inline]
+    pub(crate) fn write<B: Bus + ?Sized>(
         &mut self,
         bus: &mut B,
         sz: Size,
@@ -136,22 +135,106 @@ impl Cpu {
         off: u32,
         v: u32,
     ) -> R<()> {
-        match self.linear(seg, off, sz as u32)? {
-            Some(a) => {
-                self.cache.note_write(a, sz as u32);
-                match sz {
-                    Size::B => bus.write8(a, v as u8),
-                    Size::W => bus.write16(a, v as u16),
-                    Size::D => bus.write32(a, v),
+        match sz {
+            Size::B => self.write_n::<B, 1>(bus, seg, off, v),
+            Size::W => self.write_n::<B, 2>(bus, seg, off, v),
+            Size::D => self.write_n::<B, 4>(bus, seg, off, v),
+        }
+    }
+
+    /// Reads `N` (1, 2 or 4) bytes at `seg:off`: from the RAM window when they are in it.
+    #[inline(always)]
+    pub(crate) fn read_n<B: Bus + ?Sized, const N: usize>(
+        &mut self,
+        bus: &mut B,
+        seg: SegReg,
+        off: u32,
+    ) -> R<u32> {
+        let s = &self.segs[seg as usize];
+        if off <= s.limit && s.limit - off >= N as u32 - 1 {
+            let a = s.base.wrapping_add(off) & self.quirks.address_mask;
+            if let Some(b) = self.ram.read::<N>(a) {
+                let mut v = [0u8; 4];
+                v[..N].copy_from_slice(&b);
+                return Ok(u32::from_le_bytes(v));
+            }
+            return Ok(match N {
+                1 => bus.read8(a) as u32,
+                2 => bus.read16(a) as u32,
+                _ => bus.read32(a),
+            });
+        }
+        self.read_wrapped(bus, N as u32, seg, off)
+    }
+
+    /// Writes `N` (1, 2 or 4) bytes at `seg:off`: into the RAM window when they are in it.
+    #[inline(always)]
+    pub(crate) fn write_n<B: Bus + ?Sized, const N: usize>(
+        &mut self,
+        bus: &mut B,
+        seg: SegReg,
+        off: u32,
+        v: u32,
+    ) -> R<()> {
+        let s = &self.segs[seg as usize];
+        if off <= s.limit && s.limit - off >= N as u32 - 1 {
+            let a = s.base.wrapping_add(off) & self.quirks.address_mask;
+            self.note_write(a, N as u32);
+            let bytes = v.to_le_bytes();
+            let mut b = [0u8; N];
+            b.copy_from_slice(&bytes[..N]);
+            if !self.ram.write::<N>(a, b) {
+                match N {
+                    1 => bus.write8(a, v as u8),
+                    2 => bus.write16(a, v as u16),
+                    _ => bus.write32(a, v),
                 }
             }
-            None => {
-                for i in 0..sz as u32 {
-                    let a = self.wrapped(seg, off, i);
-                    self.cache.note_write(a, 1);
-                    bus.write8(a, (v >> (8 * i)) as u8);
-                }
-            }
+            return Ok(());
+        }
+        self.write_wrapped(bus, N as u32, seg, off, v)
+    }
+
+    /// The CPU is writing `len` bytes at physical `a`: decoded code there becomes stale, and the
+    /// block running stops after this instruction.
+    #[inline(always)]
+    fn note_write(&mut self, a: u32, len: u32) {
+        if self.cache.note_write(a, len) {
+            self.leave_block = true;
+        }
+    }
+
+    /// A read crossing the segment's limit: #GP/#SS, or on the 8086 a wrap inside the segment.
+    #[cold]
+    fn read_wrapped<B: Bus + ?Sized>(
+        &mut self,
+        bus: &mut B,
+        n: u32,
+        seg: SegReg,
+        off: u32,
+    ) -> R<u32> {
+        self.linear(seg, off, n)?;
+        let mut v = 0u32;
+        for i in 0..n {
+            v |= (bus.read8(self.wrapped(seg, off, i)) as u32) << (8 * i);
+        }
+        Ok(v)
+    }
+
+    #[cold]
+    fn write_wrapped<B: Bus + ?Sized>(
+        &mut self,
+        bus: &mut B,
+        n: u32,
+        seg: SegReg,
+        off: u32,
+        v: u32,
+    ) -> R<()> {
+        self.linear(seg, off, n)?;
+        for i in 0..n {
+            let a = self.wrapped(seg, off, i);
+            self.note_write(a, 1);
+            bus.write8(a, (v >> (8 * i)) as u8);
         }
         Ok(())
     }
@@ -168,7 +251,7 @@ impl Cpu {
     }
 
     #[inline]
-    pub(crate) fn read_loc<B: Bus>(&mut self, bus: &mut B, sz: Size, loc: Loc) -> R<u32> {
+    pub(crate) fn read_loc<B: Bus + ?Sized>(&mut self, bus: &mut B, sz: Size, loc: Loc) -> R<u32> {
         match loc {
             Loc::Reg(r) => Ok(self.reg(sz, r)),
             Loc::Mem(s, o) => self.read(bus, sz, s, o),
@@ -176,7 +259,13 @@ impl Cpu {
     }
 
     #[inline]
-    pub(crate) fn write_loc<B: Bus>(&mut self, bus: &mut B, sz: Size, loc: Loc, v: u32) -> R<()> {
+    pub(crate) fn write_loc<B: Bus + ?Sized>(
+        &mut self,
+        bus: &mut B,
+        sz: Size,
+        loc: Loc,
+        v: u32,
+    ) -> R<()> {
         match loc {
             Loc::Reg(r) => {
                 self.set_reg(sz, r, v);
@@ -199,28 +288,31 @@ impl Cpu {
     }
 
     #[inline]
-    pub(crate) fn fetch8<B: Bus>(&mut self, bus: &mut B) -> u8 {
+    pub(crate) fn fetch8<B: Bus + ?Sized>(&mut self, bus: &mut B) -> u8 {
         let a =
             self.segs[SegReg::Cs as usize].base.wrapping_add(self.eip) & self.quirks.address_mask;
         self.eip = self.eip.wrapping_add(1) & self.ip_mask();
-        bus.read8(a)
+        match self.ram.read::<1>(a) {
+            Some([b]) => b,
+            None => bus.read8(a),
+        }
     }
 
     #[inline]
-    pub(crate) fn fetch16<B: Bus>(&mut self, bus: &mut B) -> u16 {
+    pub(crate) fn fetch16<B: Bus + ?Sized>(&mut self, bus: &mut B) -> u16 {
         let lo = self.fetch8(bus) as u16;
         lo | (self.fetch8(bus) as u16) << 8
     }
 
     #[inline]
-    pub(crate) fn fetch32<B: Bus>(&mut self, bus: &mut B) -> u32 {
+    pub(crate) fn fetch32<B: Bus + ?Sized>(&mut self, bus: &mut B) -> u32 {
         let lo = self.fetch16(bus) as u32;
         lo | (self.fetch16(bus) as u32) << 16
     }
 
     /// An immediate of size `sz` (a "z" immediate: at most 32 bits).
     #[inline]
-    pub(crate) fn fetch_imm<B: Bus>(&mut self, bus: &mut B, sz: Size) -> u32 {
+    pub(crate) fn fetch_imm<B: Bus + ?Sized>(&mut self, bus: &mut B, sz: Size) -> u32 {
         match sz {
             Size::B => self.fetch8(bus) as u32,
             Size::W => self.fetch16(bus) as u32,
@@ -230,7 +322,7 @@ impl Cpu {
 
     // --- ModRM -------------------------------------------------------------------------------
 
-    pub(crate) fn modrm<B: Bus>(&mut self, bus: &mut B) -> ModRm {
+    pub(crate) fn modrm<B: Bus + ?Sized>(&mut self, bus: &mut B) -> ModRm {
         let b = self.fetch8(bus);
         let md = b >> 6;
         let reg = (b >> 3) & 7;
@@ -253,7 +345,7 @@ impl Cpu {
         }
     }
 
-    fn ea16<B: Bus>(&mut self, bus: &mut B, md: u8, rm: u8) -> (SegReg, u32) {
+    fn ea16<B: Bus + ?Sized>(&mut self, bus: &mut B, md: u8, rm: u8) -> (SegReg, u32) {
         let g = |c: &Cpu, i: usize| c.gpr[i] & 0xFFFF;
         let (mut seg, base) = match rm {
             0 => (SegReg::Ds, g(self, 3) + g(self, 6)),
@@ -277,7 +369,7 @@ impl Cpu {
         (seg, off & 0xFFFF)
     }
 
-    fn ea32<B: Bus>(&mut self, bus: &mut B, md: u8, rm: u8) -> (SegReg, u32) {
+    fn ea32<B: Bus + ?Sized>(&mut self, bus: &mut B, md: u8, rm: u8) -> (SegReg, u32) {
         let mut seg = SegReg::Ds;
         let base = if rm == 4 {
             let sib = self.fetch8(bus);
@@ -349,14 +441,14 @@ impl Cpu {
         }
     }
 
-    pub(crate) fn push<B: Bus>(&mut self, bus: &mut B, sz: Size, v: u32) -> R<()> {
+    pub(crate) fn push<B: Bus + ?Sized>(&mut self, bus: &mut B, sz: Size, v: u32) -> R<()> {
         let sp = self.sp().wrapping_sub(sz as u32) & self.sp_mask();
         self.write(bus, sz, SegReg::Ss, sp, v)?;
         self.set_sp(sp);
         Ok(())
     }
 
-    pub(crate) fn pop<B: Bus>(&mut self, bus: &mut B, sz: Size) -> R<u32> {
+    pub(crate) fn pop<B: Bus + ?Sized>(&mut self, bus: &mut B, sz: Size) -> R<u32> {
         let sp = self.sp();
         let v = self.read(bus, sz, SegReg::Ss, sp)?;
         self.set_sp(sp.wrapping_add(sz as u32) & self.sp_mask());
@@ -364,7 +456,7 @@ impl Cpu {
     }
 
     /// Reads the stack `depth` bytes above SP without popping.
-    pub(crate) fn peek<B: Bus>(&mut self, bus: &mut B, sz: Size, depth: u32) -> R<u32> {
+    pub(crate) fn peek<B: Bus + ?Sized>(&mut self, bus: &mut B, sz: Size, depth: u32) -> R<u32> {
         let off = self.sp().wrapping_add(depth) & self.sp_mask();
         self.read(bus, sz, SegReg::Ss, off)
     }

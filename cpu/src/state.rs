@@ -128,8 +128,11 @@ pub struct Cpu {
     /// Time-stamp counter: counts executed instructions (RDTSC).
     pub tsc: u64,
     pub(crate) quirks: Quirks,
-    /// FLAGS, kept with the model's fixed bits applied.
-    pub(crate) flags: u32,
+    /// EFLAGS, kept with the model's fixed bits applied. The six status bits are valid only
+    /// while `lazy.op` is `LazyOp::None`; otherwise `lazy` holds the operation they come from
+    /// (see `flags.rs`).
+    pub(crate) fbits: u32,
+    pub(crate) lazy: crate::flags::Lazy,
     /// Interrupts are held off until after the next instruction (STI, MOV SS, POP SS).
     pub(crate) irq_shadow: bool,
     /// An NMI taken from the bus while a REP string op was being interrupted, not yet delivered.
@@ -141,6 +144,11 @@ pub struct Cpu {
     /// Last effective address computed (the 8086 reuses it for LEA/LES with a register operand).
     pub(crate) last_ea: u32,
     pub(crate) cache: crate::cache::CodeCache,
+    /// The bus's RAM window, taken afresh at the start of every run and step.
+    pub(crate) ram: crate::bus::RamWindow,
+    /// Set when the block running must stop after this instruction: a jump was taken, or a write
+    /// made decoded code stale.
+    pub(crate) leave_block: bool,
     pub(crate) unimplemented: Option<&'static str>,
 }
 
@@ -166,13 +174,16 @@ impl Cpu {
             halted: false,
             tsc: 0,
             quirks: model.quirks(),
-            flags: 2,
+            fbits: 2,
+            lazy: crate::flags::Lazy::default(),
             irq_shadow: false,
             nmi_latched: false,
             pfx: Prefixes::default(),
             start_eip: 0,
             last_ea: 0,
             cache: crate::cache::CodeCache::new(),
+            ram: crate::bus::RamWindow::NONE,
+            leave_block: false,
             unimplemented: None,
         };
         cpu.reset();
@@ -183,7 +194,8 @@ impl Cpu {
     pub fn reset(&mut self) {
         self.quirks = self.model.quirks();
         self.gpr = [0; 8];
-        self.flags = self.quirks.flags_fixed_ones;
+        self.fbits = self.quirks.flags_fixed_ones;
+        self.lazy.op = crate::flags::LazyOp::None;
         self.eip = 0xFFF0;
         for s in SegReg::ALL {
             self.load_segment_real(s, 0);
@@ -238,13 +250,18 @@ impl Cpu {
     /// EFLAGS as software reads it (PUSHF).
     #[inline]
     pub fn eflags(&self) -> u32 {
-        self.flags
+        if self.lazy.op == crate::flags::LazyOp::None {
+            self.fbits
+        } else {
+            (self.fbits & !crate::flags::STATUS) | self.lazy_status()
+        }
     }
 
     /// Sets EFLAGS; bits the model does not let software change keep their fixed value.
     #[inline]
     pub fn set_eflags(&mut self, value: u32) {
-        self.flags = (value & self.quirks.flags_writable) | self.quirks.flags_fixed_ones;
+        self.fbits = (value & self.quirks.flags_writable) | self.quirks.flags_fixed_ones;
+        self.lazy.op = crate::flags::LazyOp::None;
     }
 
     /// Loads a segment register as real mode does: base = selector × 16.

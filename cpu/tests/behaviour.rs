@@ -1,7 +1,7 @@
 //! Behaviour of the interpreter as a machine sees it: interrupts, HLT, REP interruption,
 //! self-modifying code, the block cache against single steps, model differences.
 
-use cloister_cpu::{Bus, Cpu, CpuModel, Exit, IoWidth, SegReg};
+use cloister_cpu::{Bus, Cpu, CpuModel, Exit, IoWidth, RamWindow, SegReg};
 
 /// 1 MiB of RAM and an interrupt line raised after a number of bus reads or on demand.
 struct TestBus {
@@ -9,9 +9,13 @@ struct TestBus {
     /// INTR goes up when `reads` reaches this.
     irq_after_reads: Option<u64>,
     reads: u64,
+    /// INTR goes up when the CPU has looked at it this many more times.
+    irq_after_polls: Option<u64>,
     irq: bool,
     vector: u8,
     acks: u32,
+    /// Offer the RAM to the CPU as a window (reads through it are not counted).
+    window: bool,
 }
 
 impl TestBus {
@@ -20,9 +24,11 @@ impl TestBus {
             ram: vec![0; 1 << 20],
             irq_after_reads: None,
             reads: 0,
+            irq_after_polls: None,
             irq: false,
             vector: 0x20,
             acks: 0,
+            window: false,
         }
     }
     fn load(&mut self, addr: usize, bytes: &[u8]) {
@@ -39,6 +45,15 @@ impl TestBus {
 }
 
 impl Bus for TestBus {
+    fn ram_window(&mut self) -> RamWindow {
+        if !self.window {
+            return RamWindow::NONE;
+        }
+        // SAFETY: the vector is never resized while the bus lives, and it is plain memory: the
+        // methods below read and write it directly (with the same 1 MiB wrap, which the window's
+        // bounds leave to them).
+        unsafe { RamWindow::new(self.ram.as_mut_ptr(), self.ram.len()) }
+    }
     fn read8(&mut self, addr: u32) -> u8 {
         self.reads += 1;
         if self.irq_after_reads.is_some_and(|n| self.reads >= n) {
@@ -55,6 +70,10 @@ impl Bus for TestBus {
     }
     fn io_write(&mut self, _port: u16, _width: IoWidth, _value: u32) {}
     fn intr_pending(&mut self) -> bool {
+        if let Some(n) = self.irq_after_polls {
+            self.irq_after_polls = n.checked_sub(1);
+            self.irq |= n == 0;
+        }
         self.irq
     }
     fn intr_ack(&mut self) -> u8 {
@@ -199,6 +218,25 @@ fn hlt_waits_for_an_interrupt_and_returns_past_it() {
     assert_eq!(cpu.gpr[3] & 0xFFFF, 1, "the handler ran");
     assert_eq!(cpu.gpr[0] & 0xFFFF, 1, "then the code after the HLT");
     assert_eq!(cpu.eip, 4);
+}
+
+#[test]
+fn a_loop_that_runs_its_own_block_again_still_takes_interrupts() {
+    let mut bus = TestBus::new();
+    // sti; nop; top: inc ax; jmp top (a block that jumps back to its start)
+    bus.load(CODE, &[0xFB, 0x90, 0x40, 0xEB, 0xFD]);
+    bus.set_vector(0x20, 0x1000, 0x0100);
+    bus.load(CODE + 0x100, &[0xF4]); // hlt
+    bus.irq_after_polls = Some(50);
+    let mut cpu = cpu_at(CpuModel::I686);
+    assert_eq!(cpu.run(&mut bus, 1_000_000), Exit::Halted);
+    assert_eq!(bus.acks, 1);
+    assert_eq!(cpu.eip, 0x101, "in the handler");
+    let rounds = cpu.gpr[0] & 0xFFFF;
+    assert!(
+        (40..=60).contains(&rounds),
+        "taken after about 50 rounds of the loop, not {rounds}"
+    );
 }
 
 #[test]
@@ -484,4 +522,42 @@ fn address_size_prefix_on_string_ops_and_rel32_jumps() {
     assert_eq!(&bus.ram[0x20300..0x20304], &[0xAA, 0xAA, 0xAA, 0x00]);
     assert_eq!(cpu.gpr[7], 0x303);
     assert_eq!(cpu.gpr[1], 1, "ECX ran down to 0, then INC");
+}
+
+#[test]
+fn the_ram_window_gives_the_same_results_as_the_bus() {
+    // A loop with stack traffic, string stores, memory arithmetic, a shift and a store that
+    // patches an immediate of the loop itself (seen on the next pass).
+    let program: &[u8] = &[
+        0xB9, 0x20, 0x00, // mov cx,20h
+        0xBF, 0x00, 0x02, // mov di,200h
+        0xB0, 0x01, // again: mov al,1 (patched: the immediate grows each pass)
+        0x2E, 0xFE, 0x06, 0x07, 0x00, // inc byte [cs:7]
+        0x50, // push ax
+        0xAA, // stosb
+        0x00, 0x05, // add [di],al
+        0xD1, 0xE3, // shl bx,1
+        0x01, 0xC3, // add bx,ax
+        0x5A, // pop dx
+        0xE2, 0xEE, // loop again
+        0xF4, // hlt
+    ];
+    let run = |window: bool| {
+        let mut bus = TestBus::new();
+        bus.window = window;
+        bus.load(CODE, program);
+        let mut cpu = cpu_at(CpuModel::I686);
+        run_to_halt(&mut cpu, &mut bus);
+        (cpu.gpr, cpu.eflags(), bus.ram)
+    };
+    let (gpr, flags, ram) = run(true);
+    let (gpr_bus, flags_bus, ram_bus) = run(false);
+    assert_eq!(gpr, gpr_bus);
+    assert_eq!(flags, flags_bus);
+    assert!(ram == ram_bus, "RAM differs");
+    assert_eq!(
+        gpr[2] & 0xFF,
+        0x20,
+        "the last pass ran with the immediate patched 31 times"
+    );
 }

@@ -2,75 +2,60 @@
 //! IDIV), the IMUL forms and the BCD adjustments.
 
 use super::byte_or;
-use crate::flags::{Size, AF, CF, OF, STATUS};
+use crate::flags::{LazyOp, Size, AF, CF, OF};
 use crate::state::{vector, Cpu, Fault, Rep, R};
 use crate::Bus;
 
 /// ALU operation numbers, as in the opcode's bits 3–5 and group 1's reg field.
-const ADD: u8 = 0;
-const OR: u8 = 1;
-const ADC: u8 = 2;
-const SBB: u8 = 3;
-const AND: u8 = 4;
-const SUB: u8 = 5;
-const XOR: u8 = 6;
-const CMP: u8 = 7;
+pub(crate) const ADD: u8 = 0;
+pub(crate) const OR: u8 = 1;
+pub(crate) const ADC: u8 = 2;
+pub(crate) const SBB: u8 = 3;
+pub(crate) const AND: u8 = 4;
+pub(crate) const SUB: u8 = 5;
+pub(crate) const XOR: u8 = 6;
+pub(crate) const CMP: u8 = 7;
 
 fn de<T>() -> R<T> {
     Err(Fault::Exception(vector::DE))
 }
 
 impl Cpu {
-    /// Flags of an addition `a + b + carry` of size `sz`; returns the result.
-    #[inline]
+    /// Flags of an addition `a + b + carry` of size `sz` (operands cut to the size, carry 0 or
+    /// 1), recorded to be computed when read; returns the result.
+    #[inline(always)]
     pub(crate) fn add_flags(&mut self, sz: Size, a: u32, b: u32, carry: u32) -> u32 {
-        let wide = a as u64 + b as u64 + carry as u64;
-        let r = (wide as u32) & sz.mask();
-        let mut f = self.flags & !STATUS;
-        if wide >> sz.bits() != 0 {
-            f |= CF;
-        }
-        if (a ^ b ^ r) & 0x10 != 0 {
-            f |= AF;
-        }
-        if (a ^ r) & (b ^ r) & sz.sign() != 0 {
-            f |= OF;
-        }
-        self.flags = f;
-        self.set_szp(sz, r);
+        debug_assert!(a <= sz.mask() && b <= sz.mask() && carry <= 1);
+        let r = a.wrapping_add(b).wrapping_add(carry) & sz.mask();
+        let op = if carry != 0 { LazyOp::Adc } else { LazyOp::Add };
+        self.set_lazy(op, sz, a, b, r);
         r
     }
 
     /// Flags of a subtraction `a - b - borrow` of size `sz`; returns the result.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn sub_flags(&mut self, sz: Size, a: u32, b: u32, borrow: u32) -> u32 {
+        debug_assert!(a <= sz.mask() && b <= sz.mask() && borrow <= 1);
         let r = a.wrapping_sub(b).wrapping_sub(borrow) & sz.mask();
-        let mut f = self.flags & !STATUS;
-        if (a as u64) < b as u64 + borrow as u64 {
-            f |= CF;
-        }
-        if (a ^ b ^ r) & 0x10 != 0 {
-            f |= AF;
-        }
-        if (a ^ b) & (a ^ r) & sz.sign() != 0 {
-            f |= OF;
-        }
-        self.flags = f;
-        self.set_szp(sz, r);
+        let op = if borrow != 0 {
+            LazyOp::Sbb
+        } else {
+            LazyOp::Sub
+        };
+        self.set_lazy(op, sz, a, b, r);
         r
     }
 
     /// Flags of a logical operation: CF = OF = AF = 0, SF ZF PF from the result.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn logic_flags(&mut self, sz: Size, r: u32) {
-        self.flags &= !(CF | OF | AF);
-        self.set_szp(sz, r);
+        self.set_lazy(LazyOp::Logic, sz, 0, 0, r & sz.mask());
     }
 
     /// One of the eight ALU operations; returns the result (for CMP, the first operand).
     #[inline]
     pub(crate) fn alu(&mut self, op: u8, sz: Size, a: u32, b: u32) -> u32 {
-        let c = self.flags & CF;
+        let c = self.cf() as u32;
         match op {
             ADD => self.add_flags(sz, a, b, 0),
             OR => {
@@ -96,7 +81,7 @@ impl Cpu {
     }
 
     /// Opcodes 0x00–0x3D: `op Eb,Gb`, `op Ev,Gv`, `op Gb,Eb`, `op Gv,Ev`, `op AL,Ib`, `op eAX,Iz`.
-    pub(crate) fn alu_form<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+    pub(crate) fn alu_form<B: Bus + ?Sized>(&mut self, bus: &mut B, opc: u8) -> R<()> {
         let op = (opc >> 3) & 7;
         let sz = byte_or(opc, self.osize());
         match opc & 7 {
@@ -131,7 +116,7 @@ impl Cpu {
     }
 
     /// Group 1 (0x80–0x83): `op Eb,Ib`, `op Ev,Iz`, `op Eb,Ib` (0x82 alias), `op Ev,Ib` sign-extended.
-    pub(crate) fn group1<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+    pub(crate) fn group1<B: Bus + ?Sized>(&mut self, bus: &mut B, opc: u8) -> R<()> {
         let sz = byte_or(opc, self.osize());
         let m = self.modrm(bus);
         let b = match opc {
@@ -150,44 +135,50 @@ impl Cpu {
     /// INC or DEC: like ADD/SUB 1 but CF is kept.
     #[inline]
     pub(crate) fn inc_dec(&mut self, sz: Size, a: u32, dec: bool) -> u32 {
-        let cf = self.flags & CF;
+        let cf = self.cf() as u32;
+        self.fbits = (self.fbits & !CF) | cf;
         let r = if dec {
-            self.sub_flags(sz, a, 1, 0)
+            a.wrapping_sub(1)
         } else {
-            self.add_flags(sz, a, 1, 0)
-        };
-        self.flags = (self.flags & !CF) | cf;
+            a.wrapping_add(1)
+        } & sz.mask();
+        let op = if dec { LazyOp::Dec } else { LazyOp::Inc };
+        self.set_lazy(op, sz, a, 1, r);
         r
     }
 
     /// Group 3 (0xF6/0xF7): TEST NOT NEG MUL IMUL DIV IDIV.
-    pub(crate) fn group3<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+    pub(crate) fn group3<B: Bus + ?Sized>(&mut self, bus: &mut B, opc: u8) -> R<()> {
         let sz = byte_or(opc, self.osize());
         let m = self.modrm(bus);
-        match m.reg {
+        let imm = if m.reg < 2 {
+            self.fetch_imm(bus, sz)
+        } else {
+            0
+        };
+        self.group3_op(bus, sz, m.reg, m.loc, imm)
+    }
+
+    /// Group 3 operation `op` (the reg field) on `loc`; `imm` is TEST's immediate.
+    pub(crate) fn group3_op<B: Bus + ?Sized>(
+        &mut self,
+        bus: &mut B,
+        sz: Size,
+        op: u8,
+        loc: crate::mem::Loc,
+        imm: u32,
+    ) -> R<()> {
+        let a = self.read_loc(bus, sz, loc)?;
+        match op {
             // /1 is an alias of TEST.
-            0 | 1 => {
-                let i = self.fetch_imm(bus, sz);
-                let a = self.read_loc(bus, sz, m.loc)?;
-                self.logic_flags(sz, a & i);
-            }
-            2 => {
-                let a = self.read_loc(bus, sz, m.loc)?;
-                self.write_loc(bus, sz, m.loc, !a & sz.mask())?;
-            }
+            0 | 1 => self.logic_flags(sz, a & imm),
+            2 => self.write_loc(bus, sz, loc, !a & sz.mask())?,
             3 => {
-                let a = self.read_loc(bus, sz, m.loc)?;
                 let r = self.sub_flags(sz, 0, a, 0);
-                self.write_loc(bus, sz, m.loc, r)?;
+                self.write_loc(bus, sz, loc, r)?;
             }
-            4 | 5 => {
-                let a = self.read_loc(bus, sz, m.loc)?;
-                self.mul(sz, a, m.reg == 5);
-            }
-            _ => {
-                let a = self.read_loc(bus, sz, m.loc)?;
-                self.div(sz, a, m.reg == 7)?;
-            }
+            4 | 5 => self.mul(sz, a, op == 5),
+            _ => self.div(sz, a, op == 7)?,
         }
         Ok(())
     }
@@ -226,7 +217,7 @@ impl Cpu {
         self.set_flag(OF, overflow);
         // SF ZF PF are undefined; chips of this era leave them following the low half.
         self.set_szp(sz, lo);
-        self.flags &= !AF;
+        self.set_flag(AF, false);
     }
 
     /// DIV/IDIV of AX, DX:AX or EDX:EAX by `src`.
@@ -279,7 +270,7 @@ impl Cpu {
     }
 
     /// IMUL Gv,Ev,Iz (0x69) and IMUL Gv,Ev,Ib (0x6B).
-    pub(crate) fn imul_imm<B: Bus>(&mut self, bus: &mut B, byte_imm: bool) -> R<()> {
+    pub(crate) fn imul_imm<B: Bus + ?Sized>(&mut self, bus: &mut B, byte_imm: bool) -> R<()> {
         let sz = self.osize();
         let m = self.modrm(bus);
         let imm = if byte_imm {
@@ -301,7 +292,7 @@ impl Cpu {
         self.set_flag(CF, overflow);
         self.set_flag(OF, overflow);
         self.set_szp(sz, r);
-        self.flags &= !AF;
+        self.set_flag(AF, false);
         r
     }
 

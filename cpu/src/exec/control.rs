@@ -14,11 +14,13 @@ const RF: u32 = 1 << 16;
 impl Cpu {
     /// Sets EIP to `target` (cut to the operand size), checking CS's limit.
     pub(crate) fn jump_to(&mut self, target: u32) -> R<()> {
-        let t = if self.pfx.op32 {
-            target
-        } else {
-            target & 0xFFFF
-        };
+        self.jump_sized(target, self.pfx.op32)
+    }
+
+    /// Sets EIP to `target`, cut to 16 bits unless `op32`, checking CS's limit.
+    #[inline]
+    pub(crate) fn jump_sized(&mut self, target: u32, op32: bool) -> R<()> {
+        let t = if op32 { target } else { target & 0xFFFF };
         if t > self.segs[SegReg::Cs as usize].limit && self.quirks.segment_limit_checks {
             return Err(Fault::Exception(vector::GP));
         }
@@ -32,7 +34,7 @@ impl Cpu {
         self.jump_to(self.eip.wrapping_add(rel))
     }
 
-    pub(crate) fn jcc_short<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+    pub(crate) fn jcc_short<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let rel = self.fetch8(bus) as i8 as u32;
         if self.cond(op & 0xF) {
             self.jump_rel(rel)
@@ -41,7 +43,7 @@ impl Cpu {
         }
     }
 
-    pub(crate) fn call_near_rel<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn call_near_rel<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         let rel = v.sext(self.fetch_imm(bus, v));
         let ret = self.eip;
@@ -50,7 +52,7 @@ impl Cpu {
     }
 
     /// Loads CS:EIP for a far transfer (in protected mode through the descriptor tables).
-    fn far_to<B: Bus>(&mut self, bus: &mut B, sel: u16, off: u32) -> R<()> {
+    fn far_to<B: Bus + ?Sized>(&mut self, bus: &mut B, sel: u16, off: u32) -> R<()> {
         if self.protected_mode() {
             return self.far_to_protected(bus, sel, off);
         }
@@ -59,7 +61,7 @@ impl Cpu {
         Ok(())
     }
 
-    pub(crate) fn call_far_imm<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn call_far_imm<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         let off = self.fetch_imm(bus, v);
         let sel = self.fetch16(bus);
@@ -70,14 +72,14 @@ impl Cpu {
         self.far_to(bus, sel, off)
     }
 
-    pub(crate) fn jmp_far_imm<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn jmp_far_imm<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let off = self.fetch_imm(bus, self.osize());
         let sel = self.fetch16(bus);
         self.far_to(bus, sel, off)
     }
 
     /// RET imm16 / RET / RETF imm16 / RETF (0xC2/C3/CA/CB).
-    pub(crate) fn ret<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+    pub(crate) fn ret<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let v = self.osize();
         let release = if op & 1 == 0 {
             self.fetch16(bus) as u32
@@ -97,7 +99,7 @@ impl Cpu {
     }
 
     /// LOOPNE / LOOPE / LOOP / JCXZ (0xE0–0xE3); the counter is CX or ECX by address size.
-    pub(crate) fn loop_op<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+    pub(crate) fn loop_op<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let rel = self.fetch8(bus) as i8 as u32;
         self.loop_rel(op, rel)
     }
@@ -127,13 +129,13 @@ impl Cpu {
     }
 
     /// INT n / INT3 / INTO: an interrupt whose return address is the next instruction.
-    pub(crate) fn soft_int<B: Bus>(&mut self, bus: &mut B, n: u8) -> R<()> {
+    pub(crate) fn soft_int<B: Bus + ?Sized>(&mut self, bus: &mut B, n: u8) -> R<()> {
         self.interrupt(bus, n)
     }
 
     /// Delivers interrupt or exception `v` through the real-mode vector table: pushes FLAGS, CS
     /// and IP, clears IF, TF and AC, and jumps to the vector.
-    pub(crate) fn interrupt<B: Bus>(&mut self, bus: &mut B, v: u8) -> R<()> {
+    pub(crate) fn interrupt<B: Bus + ?Sized>(&mut self, bus: &mut B, v: u8) -> R<()> {
         if self.protected_mode() {
             return Err(self.interrupt_protected(v));
         }
@@ -151,13 +153,13 @@ impl Cpu {
         self.push(bus, Size::W, flags)?;
         self.push(bus, Size::W, cs)?;
         self.push(bus, Size::W, ip)?;
-        self.flags &= !(IF | TF | AC);
+        self.fbits &= !(IF | TF | AC);
         self.load_segment_real(SegReg::Cs, new_cs);
         self.eip = new_ip;
         Ok(())
     }
 
-    pub(crate) fn iret<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn iret<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         if self.protected_mode() {
             return self.iret_protected(bus);
         }
@@ -173,14 +175,14 @@ impl Cpu {
     /// FLAGS from POPF/IRET: a 16-bit load keeps the upper half of EFLAGS.
     pub(crate) fn load_flags(&mut self, sz: Size, f: u32) {
         let merged = if sz == Size::D {
-            (f & !(KEEP_ON_POPFD | RF)) | (self.flags & KEEP_ON_POPFD)
+            (f & !(KEEP_ON_POPFD | RF)) | (self.fbits & KEEP_ON_POPFD)
         } else {
-            (self.flags & 0xFFFF_0000) | (f & 0xFFFF)
+            (self.fbits & 0xFFFF_0000) | (f & 0xFFFF)
         };
         self.set_eflags(merged);
     }
 
-    pub(crate) fn enter<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn enter<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         let size = self.fetch16(bus) as u32;
         let level = self.fetch8(bus) & 31;
@@ -204,7 +206,7 @@ impl Cpu {
         Ok(())
     }
 
-    pub(crate) fn leave<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn leave<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         let bp = self.reg(Size::W, 5);
         let sp_save = self.gpr[4];
@@ -221,7 +223,7 @@ impl Cpu {
         }
     }
 
-    pub(crate) fn bound<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn bound<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         let m = self.modrm(bus);
         let (seg, off) = self.mem_operand(m.loc)?;
@@ -235,7 +237,7 @@ impl Cpu {
     }
 
     /// Group 4 (0xFE: INC/DEC Eb) and group 5 (0xFF: INC DEC CALL CALLF JMP JMPF PUSH).
-    pub(crate) fn group45<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+    pub(crate) fn group45<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let v = self.osize();
         let sz = byte_or(op, v);
         let m = self.modrm(bus);

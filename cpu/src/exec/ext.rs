@@ -16,7 +16,7 @@ fn gp<T>() -> R<T> {
 }
 
 impl Cpu {
-    pub(crate) fn exec_0f<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn exec_0f<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let op = self.fetch8(bus);
         let v = self.osize();
         match op {
@@ -145,9 +145,9 @@ impl Cpu {
                 let x = self.read_loc(bus, v, m.loc)?;
                 if x == 0 {
                     // The destination is left alone (as the chips do).
-                    self.flags |= ZF;
+                    self.set_flag(ZF, true);
                 } else {
-                    self.flags &= !ZF;
+                    self.set_flag(ZF, false);
                     let i = if op == 0xBC {
                         x.trailing_zeros()
                     } else {
@@ -184,7 +184,7 @@ impl Cpu {
 
     /// BT/BTS/BTR/BTC (`kind` 0–3). With a register bit offset and a memory operand the offset
     /// is signed and may address outside the operand.
-    fn bit_op<B: Bus>(
+    fn bit_op<B: Bus + ?Sized>(
         &mut self,
         bus: &mut B,
         loc: Loc,
@@ -216,7 +216,7 @@ impl Cpu {
         self.write_loc(bus, v, loc, r)
     }
 
-    fn cmpxchg8b<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    fn cmpxchg8b<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let m = self.modrm(bus);
         let (s, o) = match m.loc {
             Loc::Mem(s, o) if m.reg == 1 => (s, o),
@@ -233,13 +233,13 @@ impl Cpu {
                 o.wrapping_add(4) & self.amask(),
                 self.gpr[1],
             )?;
-            self.flags |= ZF;
+            self.set_flag(ZF, true);
         } else {
             self.write(bus, Size::D, s, o, lo)?;
             self.write(bus, Size::D, s, o.wrapping_add(4) & self.amask(), hi)?;
             self.gpr[0] = lo;
             self.gpr[2] = hi;
-            self.flags &= !ZF;
+            self.set_flag(ZF, false);
         }
         Ok(())
     }
@@ -258,7 +258,7 @@ impl Cpu {
     }
 
     /// Group 7 (0F 01): SGDT SIDT LGDT LIDT SMSW LMSW INVLPG.
-    fn group7<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    fn group7<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let m = self.modrm(bus);
         match m.reg {
             0..=3 => {
@@ -315,7 +315,7 @@ impl Cpu {
     }
 
     /// MOV r32,CRn / MOV CRn,r32: the operand is always a register (mod is ignored).
-    fn mov_cr<B: Bus>(&mut self, bus: &mut B, to_cr: bool) -> R<()> {
+    fn mov_cr<B: Bus + ?Sized>(&mut self, bus: &mut B, to_cr: bool) -> R<()> {
         let b = self.fetch8(bus);
         let cr = (b >> 3) & 7;
         let r = (b & 7) as usize;

@@ -10,21 +10,24 @@ mod protected;
 mod shift;
 mod string;
 
+pub(crate) use fast::{choose_handler, slow_handler};
+
 use crate::cache::CodeCache;
-use crate::decode::{decode, decode_block, Kind};
+use crate::decode::{decode, decode_block, Insn, Kind};
 use crate::flags::{Size, IF, TF};
 use crate::mem::Loc;
 use crate::state::{vector, Cpu, Exit, Fault, Prefixes, Rep, SegReg, R};
 use crate::Bus;
 
 pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
+    cpu.ram = bus.ram_window();
     // Interrupts are taken only at instruction boundaries, and not right after STI/MOV SS.
     if !cpu.irq_shadow {
         let nmi = cpu.nmi_latched || bus.nmi_take();
         let vector = if nmi {
             cpu.nmi_latched = false;
             Some(vector::NMI)
-        } else if cpu.flags & IF != 0 && bus.intr_pending() {
+        } else if cpu.fbits & IF != 0 && bus.intr_pending() {
             Some(bus.intr_ack())
         } else {
             None
@@ -41,7 +44,7 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
         return Exit::Halted;
     }
 
-    let trap = cpu.flags & TF != 0;
+    let trap = cpu.fbits & TF != 0;
     let esp = cpu.gpr[4];
     cpu.start_eip = cpu.eip;
     cpu.pfx = Prefixes::default();
@@ -51,7 +54,7 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
     }
     // Single-step trap after an instruction that ran with TF set (not after an INT, which
     // clears TF, nor inside an interrupt shadow).
-    if trap && cpu.flags & TF != 0 && !cpu.irq_shadow {
+    if trap && cpu.fbits & TF != 0 && !cpu.irq_shadow {
         if let Some(exit) = deliver_or_escalate(cpu, bus, vector::DB) {
             return exit;
         }
@@ -66,7 +69,7 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
 /// Handles an instruction that did not complete: an exception restarts it (stack pointer back to
 /// `esp`, EIP on its first byte) and is delivered; an unimplemented feature stops the CPU.
 /// Returns the exit to report, if the run must stop.
-fn fault<B: Bus>(cpu: &mut Cpu, bus: &mut B, f: Fault, esp: u32) -> Option<Exit> {
+fn fault<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B, f: Fault, esp: u32) -> Option<Exit> {
     cpu.gpr[4] = esp;
     match f {
         Fault::Exception(v) => {
@@ -85,76 +88,120 @@ fn fault<B: Bus>(cpu: &mut Cpu, bus: &mut B, f: Fault, esp: u32) -> Option<Exit>
 
 /// Runs up to `budget` instructions. Blocks of decoded code run back to back; a boundary with
 /// anything to look at (an interrupt or NMI waiting, an interrupt shadow, single-stepping, HLT)
-/// goes through [`step`]. Interrupts are polled between blocks, which end at every jump, so a
-/// request waits at most a few instructions (32 at the very most).
+/// goes through [`step`]. Interrupts are polled between blocks, which end at every jump taken, so
+/// a request waits at most a few instructions (64 at the very most).
 pub(crate) fn run<B: Bus>(cpu: &mut Cpu, bus: &mut B, budget: u64) -> Exit {
+    cpu.ram = bus.ram_window();
     let mut left = budget;
     while left > 0 {
-        if !cpu.nmi_latched && bus.nmi_take() {
-            cpu.nmi_latched = true;
-        }
-        let careful = cpu.irq_shadow
-            || cpu.halted
-            || cpu.nmi_latched
-            || cpu.flags & TF != 0
-            || (cpu.flags & IF != 0 && bus.intr_pending());
         let phys =
             cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
         // Code in a 32-bit segment (protected mode) runs from its bytes: blocks are decoded
         // for 16-bit code.
-        if careful || !CodeCache::cacheable(phys) || cpu.ip_mask() != 0xFFFF {
+        if needs_care(cpu, bus) || !CodeCache::cacheable(phys) || cpu.ip_mask() != 0xFFFF {
             match step(cpu, bus) {
                 Exit::Budget => left -= 1,
                 other => return other,
             }
             continue;
         }
-        let (block, gen) = match cpu.cache.take(phys) {
-            Some(b) => (b, cpu.cache.generation(phys)),
+        let (block, gen) = match cpu.cache.get(phys) {
+            Some(found) => found,
             None => {
                 let gen = cpu.cache.mark_code(phys);
-                let ip16 = cpu.ip_mask() == 0xFFFF;
-                (decode_block(bus, phys, cpu.eip, ip16, &cpu.quirks), gen)
+                let block: crate::cache::Block =
+                    decode_block(bus, phys, cpu.eip, true, &cpu.quirks).into();
+                // A slow instruction (len 0) is read from its bytes each time: only the decoded
+                // ones' bytes need watching.
+                let bytes = block.iter().map(|i| i.len as u32).sum::<u32>();
+                cpu.cache.put(phys, gen, bytes, block.clone());
+                (block, gen)
             }
         };
-        let mut stop = None;
-        cpu.cache.code_written = false;
-        let ip_mask = cpu.ip_mask();
-        for insn in &block {
-            let esp = cpu.gpr[4];
-            cpu.start_eip = cpu.eip;
-            cpu.tsc = cpu.tsc.wrapping_add(1);
-            left -= 1;
-            let done = if insn.kind == Kind::Slow {
-                cpu.pfx = Prefixes::default();
-                exec_one(cpu, bus)
-            } else {
-                cpu.exec_decoded(bus, insn, ip_mask)
-            };
-            if let Err(f) = done {
-                stop = fault(cpu, bus, f, esp);
+        let start = cpu.eip;
+        // A block without a slow tail cannot change CS or the code's mode: when it jumps back to
+        // its own start (a loop) it runs again without being looked up, as long as nothing
+        // needs a look between instructions and its code is unchanged.
+        let may_loop = block.last().is_some_and(|i| i.kind != Kind::Slow);
+        loop {
+            let n = block.len().min(left as usize);
+            let (ran, stop) = run_block(cpu, bus, &block[..n]);
+            left -= ran as u64;
+            if let Some(exit) = stop {
+                return exit;
+            }
+            if cpu.halted {
+                return Exit::Halted;
+            }
+            if !(may_loop
+                && cpu.eip == start
+                && left > 0
+                && cpu.cache.generation(phys) == gen
+                && !needs_care(cpu, bus))
+            {
                 break;
             }
-            // Only the last instruction of a block can be slow (and change CS, IF, TF, halt):
-            // the others can only run out the budget or write over decoded code.
-            if left == 0 || cpu.cache.code_written {
-                break;
-            }
-        }
-        cpu.cache.put(phys, gen, block);
-        if let Some(exit) = stop {
-            return exit;
-        }
-        if cpu.halted {
-            return Exit::Halted;
         }
     }
     Exit::Budget
 }
 
+/// Whether the next instruction boundary needs [`step`]: an NMI or an enabled interrupt waits,
+/// an interrupt shadow, single-stepping, HLT.
+#[inline(always)]
+fn needs_care<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> bool {
+    if !cpu.nmi_latched && bus.nmi_take() {
+        cpu.nmi_latched = true;
+    }
+    cpu.irq_shadow
+        || cpu.halted
+        || cpu.nmi_latched
+        || cpu.fbits & TF != 0
+        || (cpu.fbits & IF != 0 && bus.intr_pending())
+}
+
+/// Runs decoded instructions until the end of `insns`, a jump taken, a write over decoded code
+/// or a fault, counting them in the time-stamp counter. Returns how many ran (a faulting one
+/// counts) and the exit to report, if any.
+#[inline(always)]
+fn run_block<B: Bus>(cpu: &mut Cpu, bus: &mut B, insns: &[Insn]) -> (usize, Option<Exit>) {
+    // Only the last instruction of a block can be one run from its bytes.
+    let (fast, slow) = match insns.split_last() {
+        Some((last, rest)) if last.kind == Kind::Slow => (rest, true),
+        _ => (insns, false),
+    };
+    cpu.leave_block = false;
+    for (k, insn) in fast.iter().enumerate() {
+        cpu.eip = cpu.eip.wrapping_add(insn.len as u32);
+        let done = (insn.h)(cpu, bus, insn);
+        if let Err(f) = done {
+            cpu.tsc = cpu.tsc.wrapping_add(k as u64 + 1);
+            // A handler that fails leaves EIP past its instruction, and ESP as it was.
+            cpu.start_eip = cpu.eip.wrapping_sub(insn.len as u32);
+            return (k + 1, fault(cpu, bus, f, cpu.gpr[4]));
+        }
+        if cpu.leave_block {
+            cpu.tsc = cpu.tsc.wrapping_add(k as u64 + 1);
+            return (k + 1, None);
+        }
+    }
+    // RDTSC in a slow instruction sees itself counted, as in `step`.
+    cpu.tsc = cpu.tsc.wrapping_add(insns.len() as u64);
+    if !slow {
+        return (insns.len(), None);
+    }
+    let esp = cpu.gpr[4];
+    cpu.start_eip = cpu.eip;
+    cpu.pfx = Prefixes::default();
+    let stop = exec_one(cpu, bus)
+        .err()
+        .and_then(|f| fault(cpu, bus, f, esp));
+    (insns.len(), stop)
+}
+
 /// Delivers `v`; a fault while doing so becomes a double fault, and a fault delivering that one
 /// shuts the CPU down.
-fn deliver_or_escalate<B: Bus>(cpu: &mut Cpu, bus: &mut B, v: u8) -> Option<Exit> {
+fn deliver_or_escalate<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B, v: u8) -> Option<Exit> {
     if cpu.interrupt(bus, v).is_ok() {
         return None;
     }
@@ -169,19 +216,23 @@ fn deliver_or_escalate<B: Bus>(cpu: &mut Cpu, bus: &mut B, v: u8) -> Option<Exit
 /// code the blocks use, others from their bytes.
 #[inline]
 fn exec_cached<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
-    // An instruction that may wrap around the end of a 16-bit code segment runs from its bytes,
-    // as does any in a 32-bit code segment (decoding assumes 16-bit code).
-    if cpu.eip > 0xFFF0 || cpu.ip_mask() != 0xFFFF {
+    // Decoding assumes 16-bit code: code in a 32-bit segment runs from its bytes, as does an
+    // instruction that may wrap around the end of its 16-bit segment or cross a page.
+    if cpu.ip_mask() != 0xFFFF {
         return exec_one(cpu, bus);
     }
     let phys = cpu.segs[SegReg::Cs as usize].base.wrapping_add(cpu.eip) & cpu.quirks.address_mask;
     match decode(bus, phys, &cpu.quirks) {
-        Some(insn) if (phys & 0xFFF) <= 0x1000 - 16 => cpu.exec_decoded(bus, &insn, cpu.ip_mask()),
+        Some(insn) if crate::decode::fits(phys, cpu.eip, true, insn.len) => {
+            cpu.pfx = insn.pfx;
+            cpu.eip = cpu.eip.wrapping_add(insn.len as u32);
+            (insn.h)(cpu, bus, &insn)
+        }
         _ => exec_one(cpu, bus),
     }
 }
 
-fn exec_one<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
+fn exec_one<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B) -> R<()> {
     let q = cpu.quirks;
     // A 32-bit code segment (D bit) makes 32 bits the default sizes, which the prefixes flip.
     let big = cpu.segs[SegReg::Cs as usize].attrs & protected::DB != 0;
@@ -208,7 +259,7 @@ pub(crate) fn ud<T>() -> R<T> {
     Err(Fault::Exception(vector::UD))
 }
 
-fn dispatch<B: Bus>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
+fn dispatch<B: Bus + ?Sized>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
     let q = cpu.quirks;
     let v = cpu.osize();
     match op {
@@ -292,34 +343,11 @@ fn dispatch<B: Bus>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
             cpu.set_reg(v, op & 7, a);
             Ok(())
         }
-        0x98 => {
-            // CBW / CWDE
-            let h = if v == Size::D { Size::W } else { Size::B };
-            let x = h.sext(cpu.reg(h, 0));
-            cpu.set_reg(v, 0, x);
-            Ok(())
-        }
-        0x99 => {
-            // CWD / CDQ
-            let x = cpu.reg(v, 0);
-            cpu.set_reg(v, 2, if x & v.sign() != 0 { 0xFFFF_FFFF } else { 0 });
-            Ok(())
-        }
+        0x98 | 0x99 | 0x9E | 0x9F | 0xF5 => cpu.plain_op(op),
         0x9A => cpu.call_far_imm(bus),
         0x9B => Ok(()), // WAIT: there is no coprocessor to wait for.
         0x9C => cpu.pushf(bus),
         0x9D => cpu.popf(bus),
-        0x9E => {
-            // SAHF: SF ZF AF PF CF from AH.
-            let ah = cpu.reg(Size::B, 4);
-            cpu.flags = (cpu.flags & !0xD5) | (ah & 0xD5);
-            Ok(())
-        }
-        0x9F => {
-            let f = cpu.flags & 0xFF;
-            cpu.set_reg(Size::B, 4, f);
-            Ok(())
-        }
         0xA0..=0xA3 => cpu.mov_moffs(bus, op),
         0xA4..=0xA7 | 0xAA..=0xAF => cpu.string_op(bus, op),
         0xA8 | 0xA9 => {
@@ -409,10 +437,6 @@ fn dispatch<B: Bus>(cpu: &mut Cpu, bus: &mut B, op: u8) -> R<()> {
         0xF1 => cpu.soft_int(bus, vector::DB), // INT1 / ICEBP
         0xF4 => {
             cpu.halted = true;
-            Ok(())
-        }
-        0xF5 => {
-            cpu.flags ^= crate::flags::CF;
             Ok(())
         }
         0xF6 | 0xF7 => cpu.group3(bus, op),

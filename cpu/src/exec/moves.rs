@@ -23,7 +23,7 @@ fn esc_operand_len(op: u8, reg: u8) -> u32 {
 
 impl Cpu {
     /// PUSH r16/r32 (0x50–0x57).
-    pub(crate) fn push_reg<B: Bus>(&mut self, bus: &mut B, r: u8) -> R<()> {
+    pub(crate) fn push_reg<B: Bus + ?Sized>(&mut self, bus: &mut B, r: u8) -> R<()> {
         let v = self.osize();
         let x = if r == 4 && self.quirks.push_sp_decremented {
             self.sp().wrapping_sub(v as u32)
@@ -33,7 +33,7 @@ impl Cpu {
         self.push(bus, v, x)
     }
 
-    pub(crate) fn pusha<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn pusha<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         let sp = self.reg(v, 4);
         for r in 0..8 {
@@ -43,7 +43,7 @@ impl Cpu {
         Ok(())
     }
 
-    pub(crate) fn popa<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn popa<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         let mut vals = [0u32; 8];
         for r in (0..8).rev() {
@@ -59,7 +59,12 @@ impl Cpu {
 
     /// Loads a segment register from a selector (MOV/POP/LxS). MOV/POP SS hold interrupts off
     /// for one instruction.
-    pub(crate) fn load_seg<B: Bus>(&mut self, bus: &mut B, seg: SegReg, sel: u16) -> R<()> {
+    pub(crate) fn load_seg<B: Bus + ?Sized>(
+        &mut self,
+        bus: &mut B,
+        seg: SegReg,
+        sel: u16,
+    ) -> R<()> {
         if self.protected_mode() {
             self.load_seg_protected(bus, seg, sel)?;
         } else {
@@ -71,19 +76,19 @@ impl Cpu {
         Ok(())
     }
 
-    pub(crate) fn pop_seg<B: Bus>(&mut self, bus: &mut B, seg: SegReg) -> R<()> {
+    pub(crate) fn pop_seg<B: Bus + ?Sized>(&mut self, bus: &mut B, seg: SegReg) -> R<()> {
         let x = self.pop(bus, self.osize())? as u16;
         self.load_seg(bus, seg, x)
     }
 
-    pub(crate) fn pushf<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn pushf<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         // PUSHFD stores VM and RF as zero.
         let f = self.eflags() & !(3 << 16);
         self.push(bus, v, f)
     }
 
-    pub(crate) fn popf<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn popf<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         let f = self.pop(bus, v)?;
         self.load_flags(v, f);
@@ -91,7 +96,7 @@ impl Cpu {
     }
 
     /// LES/LDS/LSS/LFS/LGS: a far pointer from memory into a segment register and a register.
-    pub(crate) fn load_far<B: Bus>(&mut self, bus: &mut B, seg: SegReg) -> R<()> {
+    pub(crate) fn load_far<B: Bus + ?Sized>(&mut self, bus: &mut B, seg: SegReg) -> R<()> {
         let v = self.osize();
         let m = self.modrm(bus);
         let (s, off) = self.far_operand(m.loc)?;
@@ -103,7 +108,7 @@ impl Cpu {
     }
 
     /// MOV Eb,Gb / Ev,Gv / Gb,Eb / Gv,Ev (0x88–0x8B).
-    pub(crate) fn mov_rm<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+    pub(crate) fn mov_rm<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let sz = byte_or(op, self.osize());
         let m = self.modrm(bus);
         if op & 2 == 0 {
@@ -130,7 +135,7 @@ impl Cpu {
     }
 
     /// MOV Ev,Sw (0x8C): a register destination takes the operand size (upper half zeroed).
-    pub(crate) fn mov_from_seg<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn mov_from_seg<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let m = self.modrm(bus);
         let seg = self.seg_field(m.reg)?;
         let sel = self.segs[seg as usize].selector as u32;
@@ -141,7 +146,7 @@ impl Cpu {
     }
 
     /// MOV Sw,Ew (0x8E). Loading CS is #UD from the 286 on (the 8086 does it).
-    pub(crate) fn mov_to_seg<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn mov_to_seg<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let m = self.modrm(bus);
         let seg = self.seg_field(m.reg)?;
         if seg == SegReg::Cs && self.quirks.raises_ud {
@@ -151,7 +156,7 @@ impl Cpu {
         self.load_seg(bus, seg, sel)
     }
 
-    pub(crate) fn lea<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn lea<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         let m = self.modrm(bus);
         let off = match m.loc {
@@ -165,7 +170,7 @@ impl Cpu {
 
     /// POP Ev (0x8F /0). SP is incremented before the destination address is used, so an
     /// operand based on SP sees the new value.
-    pub(crate) fn pop_rm<B: Bus>(&mut self, bus: &mut B) -> R<()> {
+    pub(crate) fn pop_rm<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
         let v = self.osize();
         let x = self.peek(bus, v, 0)?;
         let sp_before = self.sp();
@@ -178,7 +183,7 @@ impl Cpu {
     }
 
     /// MOV AL/eAX <-> moffs (0xA0–0xA3).
-    pub(crate) fn mov_moffs<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+    pub(crate) fn mov_moffs<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let sz = byte_or(op, self.osize());
         let off = if self.pfx.addr32 {
             self.fetch32(bus)
@@ -198,7 +203,7 @@ impl Cpu {
 
     /// ESC (0xD8–0xDF): there is no coprocessor, so the instruction only decodes its operand.
     /// With CR0.EM set it raises #NM (INT 7) so that an emulator in the guest can take over.
-    pub(crate) fn esc<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+    pub(crate) fn esc<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let m = self.modrm(bus);
         if self.cr0 & 4 != 0 {
             return Err(Fault::Exception(7));
@@ -212,7 +217,7 @@ impl Cpu {
     }
 
     /// IN/OUT with an immediate port (0xE4–0xE7) or DX (0xEC–0xEF).
-    pub(crate) fn in_out<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+    pub(crate) fn in_out<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let sz = byte_or(op, self.osize());
         let port = if op < 0xE8 {
             self.fetch8(bus) as u16
@@ -230,20 +235,53 @@ impl Cpu {
         Ok(())
     }
 
+    /// The one-byte instructions without operands the decoder keeps: CBW/CWDE CWD/CDQ SAHF LAHF
+    /// CMC, and CLC STC CLD STD through [`Cpu::flag_op`].
+    pub(crate) fn plain_op(&mut self, op: u8) -> R<()> {
+        let v = self.osize();
+        match op {
+            0x98 => {
+                let h = if v == Size::D { Size::W } else { Size::B };
+                let x = h.sext(self.reg(h, 0));
+                self.set_reg(v, 0, x);
+            }
+            0x99 => {
+                let x = self.reg(v, 0);
+                self.set_reg(v, 2, if x & v.sign() != 0 { 0xFFFF_FFFF } else { 0 });
+            }
+            0x9E => {
+                // SAHF: SF ZF AF PF CF from AH.
+                let ah = self.reg(Size::B, 4);
+                self.flush_flags();
+                self.fbits = (self.fbits & !0xD5) | (ah & 0xD5);
+            }
+            0x9F => {
+                let f = self.eflags() & 0xFF;
+                self.set_reg(Size::B, 4, f);
+            }
+            0xF5 => {
+                let cf = self.cf();
+                self.set_flag(CF, !cf);
+            }
+            _ => return self.flag_op(op),
+        }
+        Ok(())
+    }
+
     /// CLC STC CLI STI CLD STD (0xF8–0xFD). STI holds interrupts off for one more instruction.
     pub(crate) fn flag_op(&mut self, op: u8) -> R<()> {
         match op {
-            0xF8 => self.flags &= !CF,
-            0xF9 => self.flags |= CF,
-            0xFA => self.flags &= !IF,
+            0xF8 => self.set_flag(CF, false),
+            0xF9 => self.set_flag(CF, true),
+            0xFA => self.fbits &= !IF,
             0xFB => {
-                if self.flags & IF == 0 {
+                if self.fbits & IF == 0 {
                     self.irq_shadow = true;
                 }
-                self.flags |= IF;
+                self.fbits |= IF;
             }
-            0xFC => self.flags &= !DF,
-            _ => self.flags |= DF,
+            0xFC => self.fbits &= !DF,
+            _ => self.fbits |= DF,
         }
         Ok(())
     }

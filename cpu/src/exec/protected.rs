@@ -98,7 +98,7 @@ impl Cpu {
 
     /// Reads the descriptor `sel` names from the GDT or the LDT; #GP when it lies past the
     /// table's limit.
-    fn read_descriptor<B: Bus>(&mut self, bus: &mut B, sel: u16) -> R<Descriptor> {
+    fn read_descriptor<B: Bus + ?Sized>(&mut self, bus: &mut B, sel: u16) -> R<Descriptor> {
         let (base, limit) = if sel & 4 != 0 {
             (self.ldtr.base, self.ldtr.limit)
         } else {
@@ -130,7 +130,7 @@ impl Cpu {
     }
 
     /// Sets the accessed bit of a descriptor being loaded, in the table as the CPU does.
-    fn mark_accessed<B: Bus>(&mut self, bus: &mut B, d: &mut Descriptor) {
+    fn mark_accessed<B: Bus + ?Sized>(&mut self, bus: &mut B, d: &mut Descriptor) {
         if d.seg.attrs & ACCESSED == 0 {
             d.seg.attrs |= ACCESSED;
             let a = d.addr.wrapping_add(5) & self.quirks.address_mask;
@@ -140,7 +140,7 @@ impl Cpu {
     }
 
     /// MOV/POP/LxS into a data or stack segment register in protected mode.
-    pub(crate) fn load_seg_protected<B: Bus>(
+    pub(crate) fn load_seg_protected<B: Bus + ?Sized>(
         &mut self,
         bus: &mut B,
         seg: SegReg,
@@ -193,7 +193,12 @@ impl Cpu {
 
     /// A far JMP/CALL/RETF/IRET to `sel:off` in protected mode: loads CS from a code segment
     /// descriptor of the current privilege level and EIP from `off` (cut to the operand size).
-    pub(crate) fn far_to_protected<B: Bus>(&mut self, bus: &mut B, sel: u16, off: u32) -> R<()> {
+    pub(crate) fn far_to_protected<B: Bus + ?Sized>(
+        &mut self,
+        bus: &mut B,
+        sel: u16,
+        off: u32,
+    ) -> R<()> {
         if is_null(sel) {
             return gp();
         }
@@ -231,8 +236,8 @@ impl Cpu {
     }
 
     /// IRET in protected mode, to the same privilege level.
-    pub(crate) fn iret_protected<B: Bus>(&mut self, bus: &mut B) -> R<()> {
-        if self.flags & NT != 0 {
+    pub(crate) fn iret_protected<B: Bus + ?Sized>(&mut self, bus: &mut B) -> R<()> {
+        if self.fbits & NT != 0 {
             return Err(self.unimplemented_fault("protected-mode IRET to another task"));
         }
         let v = self.osize();
@@ -249,10 +254,10 @@ impl Cpu {
         if cpl > 0 {
             keep |= IOPL;
         }
-        if cpl > (self.flags & IOPL) >> 12 {
+        if cpl > (self.fbits & IOPL) >> 12 {
             keep |= IF;
         }
-        let f = (f & !keep) | (self.flags & keep);
+        let f = (f & !keep) | (self.fbits & keep);
         self.load_flags(v, f);
         Ok(())
     }

@@ -1,13 +1,13 @@
 //! Shifts and rotates: group 2 (0xC0/C1/D0–D3) and SHLD/SHRD.
 
 use super::byte_or;
-use crate::flags::{Size, AF, CF, OF};
+use crate::flags::{Size, CF, OF};
 use crate::state::{Cpu, R};
 use crate::Bus;
 
 impl Cpu {
     /// Group 2: ROL ROR RCL RCR SHL SHR SAL(/6) SAR by 1, CL or an immediate.
-    pub(crate) fn group2<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+    pub(crate) fn group2<B: Bus + ?Sized>(&mut self, bus: &mut B, opc: u8) -> R<()> {
         let sz = byte_or(opc, self.osize());
         let m = self.modrm(bus);
         let count = match opc {
@@ -24,6 +24,7 @@ impl Cpu {
     }
 
     /// One shift or rotate by a non-zero `count`; sets the flags and returns the result.
+    #[inline]
     pub(crate) fn shift(&mut self, op: u8, sz: Size, a: u32, count: u32) -> u32 {
         let w = sz.bits();
         let mask = sz.mask();
@@ -58,7 +59,7 @@ impl Cpu {
                 // RCL / RCR: rotate the (w+1)-bit value CF:a.
                 let n = count % (w + 1);
                 let full = (1u64 << (w + 1)) - 1;
-                let v = ((self.flags & CF) as u64) << w | a as u64;
+                let v = (self.cf() as u64) << w | a as u64;
                 let v = if n == 0 {
                     v
                 } else if op == 2 {
@@ -80,27 +81,19 @@ impl Cpu {
                 // SHL / SAL
                 let r = if count >= w { 0 } else { (a << count) & mask };
                 let cf = count <= w && (a >> (w - count)) & 1 != 0;
-                self.set_flag(CF, cf);
-                self.set_flag(OF, msb(r) != cf);
-                self.flags &= !AF;
-                self.set_szp(sz, r);
+                self.set_shift_flags(sz, r, cf, msb(r) != cf);
                 r
             }
             5 => {
                 // SHR
                 let r = if count >= w { 0 } else { a >> count };
                 let cf = count <= w && (a >> (count - 1)) & 1 != 0;
-                self.set_flag(CF, cf);
-                self.set_flag(
-                    OF,
-                    if count == 1 {
-                        msb(a)
-                    } else {
-                        msb(r) != msb(r << 1)
-                    },
-                );
-                self.flags &= !AF;
-                self.set_szp(sz, r);
+                let of = if count == 1 {
+                    msb(a)
+                } else {
+                    msb(r) != msb(r << 1)
+                };
+                self.set_shift_flags(sz, r, cf, of);
                 r
             }
             7 => {
@@ -108,10 +101,7 @@ impl Cpu {
                 let s = sz.sext(a) as i32;
                 let r = (s >> count.min(31)) as u32 & mask;
                 let cf = (s >> (count - 1).min(31)) & 1 != 0;
-                self.set_flag(CF, cf);
-                self.set_flag(OF, false);
-                self.flags &= !AF;
-                self.set_szp(sz, r);
+                self.set_shift_flags(sz, r, cf, false);
                 r
             }
             _ => {
@@ -124,7 +114,7 @@ impl Cpu {
     }
 
     /// SHLD/SHRD (0F A4/A5/AC/AD): double-precision shifts by an immediate or CL.
-    pub(crate) fn shld_shrd<B: Bus>(&mut self, bus: &mut B, opc: u8) -> R<()> {
+    pub(crate) fn shld_shrd<B: Bus + ?Sized>(&mut self, bus: &mut B, opc: u8) -> R<()> {
         let sz = self.osize();
         let m = self.modrm(bus);
         let count = if opc & 1 == 0 {

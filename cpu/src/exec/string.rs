@@ -5,7 +5,7 @@
 //! that the interrupt is taken and the instruction resumes afterwards with the CX left.
 
 use super::byte_or;
-use crate::flags::{Size, DF, IF, ZF};
+use crate::flags::{Size, DF, IF};
 use crate::state::{Cpu, Rep, SegReg, R};
 use crate::{Bus, IoWidth};
 
@@ -16,7 +16,7 @@ const ECX: u8 = 1;
 impl Cpu {
     /// Register `r` as an address-size index (SI/DI/CX or ESI/EDI/ECX).
     #[inline]
-    fn areg(&self, r: u8) -> u32 {
+    pub(crate) fn areg(&self, r: u8) -> u32 {
         self.gpr[r as usize] & self.amask()
     }
 
@@ -29,8 +29,8 @@ impl Cpu {
 
     /// Moves index register `r` on by one item in the direction DF says.
     #[inline]
-    fn advance(&mut self, r: u8, sz: Size) {
-        let d = if self.flags & DF != 0 {
+    pub(crate) fn advance(&mut self, r: u8, sz: Size) {
+        let d = if self.fbits & DF != 0 {
             (sz as u32).wrapping_neg()
         } else {
             sz as u32
@@ -39,7 +39,7 @@ impl Cpu {
         self.set_areg(r, v);
     }
 
-    pub(crate) fn string_op<B: Bus>(&mut self, bus: &mut B, op: u8) -> R<()> {
+    pub(crate) fn string_op<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8) -> R<()> {
         let sz = byte_or(op, self.osize());
         let rep = self.pfx.rep;
         if rep == Rep::None {
@@ -56,7 +56,7 @@ impl Cpu {
             }
             self.string_once(bus, op, sz)?;
             self.set_areg(ECX, cx.wrapping_sub(1));
-            if compares && (self.flags & ZF != 0) != (rep == Rep::Repe) {
+            if compares && self.zf() != (rep == Rep::Repe) {
                 return Ok(());
             }
             if cx == 1 {
@@ -70,15 +70,15 @@ impl Cpu {
     }
 
     /// Whether an NMI or an enabled interrupt waits (a REP string op then yields to it).
-    fn interrupt_waiting<B: Bus>(&mut self, bus: &mut B) -> bool {
+    fn interrupt_waiting<B: Bus + ?Sized>(&mut self, bus: &mut B) -> bool {
         if !self.nmi_latched && bus.nmi_take() {
             self.nmi_latched = true;
         }
-        self.nmi_latched || (self.flags & IF != 0 && bus.intr_pending())
+        self.nmi_latched || (self.fbits & IF != 0 && bus.intr_pending())
     }
 
     /// One iteration.
-    fn string_once<B: Bus>(&mut self, bus: &mut B, op: u8, sz: Size) -> R<()> {
+    fn string_once<B: Bus + ?Sized>(&mut self, bus: &mut B, op: u8, sz: Size) -> R<()> {
         let src = self.data_seg(SegReg::Ds);
         match op {
             0xA4 | 0xA5 => {
@@ -130,11 +130,11 @@ impl Cpu {
 
     /// REP INS as one bulk transfer when the bus offers it and the destination range stays
     /// inside ES. Returns whether the whole instruction was done.
-    fn ins_block<B: Bus>(&mut self, bus: &mut B, sz: Size) -> bool {
+    fn ins_block<B: Bus + ?Sized>(&mut self, bus: &mut B, sz: Size) -> bool {
         let count = self.areg(ECX);
         let di = self.areg(EDI);
         let n = sz as u32;
-        let back = self.flags & DF != 0;
+        let back = self.fbits & DF != 0;
         let es = self.segs[SegReg::Es as usize];
         let span = match count.checked_mul(n) {
             Some(s) if count > 0 => s,

@@ -120,6 +120,10 @@ macro_rules! ram_access {
 }
 
 impl Bus for MachineBus {
+    fn ram_window(&mut self) -> cloister_cpu::RamWindow {
+        self.mem.low_ram_window()
+    }
+
     ram_access!(read8, write8, u8, 1, IoWidth::Byte);
     ram_access!(read16, write16, u16, 2, IoWidth::Word);
     ram_access!(read32, write32, u32, 4, IoWidth::Dword);

@@ -79,6 +79,16 @@ impl GuestMemory {
         unsafe { std::ptr::write_unaligned(self.ram_ptr.add(addr as usize) as *mut [u8; N], bytes) }
     }
 
+    /// The RAM below the legacy hole as a window the CPU reads and writes directly: nothing but
+    /// RAM is there, and the A20 gate (bit 20) never changes those addresses.
+    pub fn low_ram_window(&self) -> cloister_cpu::RamWindow {
+        let len = self.ram_len.min(HOLE_START) as usize;
+        // SAFETY: the mapping holds `ram_len` bytes and lives as long as `self.ram` (so as long
+        // as this memory and the bus that owns it); below HOLE_START it is plain RAM (no ROM, no
+        // device window), which the bus would read and write directly too.
+        unsafe { cloister_cpu::RamWindow::new(self.ram_ptr, len) }
+    }
+
     /// A byte of the ROM, if `addr` is in one of its two mappings.
     #[inline]
     pub fn rom_byte(&self, addr: u32) -> Option<u8> {
