@@ -170,7 +170,7 @@ impl RingClient {
         if slot >= MAX_PORT_SLOTS {
             return Ok(None);
         }
-        self.flush();
+        let woke = self.show();
         let processed = self.r().device.processed.load(Acquire);
         if processed.wrapping_sub(self.last_affecting) as i32 >= 0 {
             // Caught up (checked for sanity: not past what we wrote).
@@ -179,7 +179,7 @@ impl RingClient {
                     "processed an entry that was never written",
                 ));
             }
-        } else if !self.await_processed(self.last_affecting)? {
+        } else if !self.await_processed(self.last_affecting, woke)? {
             return Ok(None);
         }
         let Some((value, notify)) = self.r().published[slot].read() else {
@@ -333,10 +333,17 @@ impl RingClient {
     /// before a HLT, flushes first, so no one can observe a write the device has not been shown.
     #[inline]
     pub fn flush(&mut self) {
+        self.show();
+    }
+
+    /// [`RingClient::flush`]; true if the device was asleep and had to be woken.
+    #[inline]
+    fn show(&mut self) -> bool {
         if self.head_shown == self.head {
-            return;
+            return false;
         }
         self.head_shown = self.head;
+        let before = self.woken;
         let mut woken = self.woken;
         {
             let r = self.r();
@@ -349,18 +356,30 @@ impl RingClient {
             );
         }
         self.woken = woken;
+        woken != before
+    }
+
+    /// How long to spin for an answer: long enough to cover the device's waking up when it
+    /// had to be woken (about 45 µs here), so that we do not fall asleep ourselves and make
+    /// the answer wait for our own wake-up too.
+    fn spin_limit(woke_device: bool) -> Duration {
+        if woke_device {
+            wait::SPIN_AFTER_WAKE
+        } else {
+            wait::SPIN
+        }
     }
 
     fn round_trip(&mut self, req: Request) -> Result<u32, PeerError> {
         let idx = self.head;
         self.post(req)?;
-        self.flush();
+        let woke = self.show();
         let want = idx.wrapping_add(1);
         let region = self.region.clone();
         // SAFETY: as in `r()`; a separate borrow so the closures below need not borrow `self`.
         let r: &DeviceRegion = unsafe { view(region.as_ptr()) };
         let answered = || r.reply.seq.load(Acquire) == want;
-        if !wait::spin_until(answered) {
+        if !wait::spin_until_for(Self::spin_limit(woke), answered) {
             self.sleep_until(answered, |r| {
                 // The device claims to be past our request without having answered it.
                 if r.device.processed.load(Acquire).wrapping_sub(want) as i32 > 0
@@ -379,10 +398,10 @@ impl RingClient {
 
     /// Waits (bounded) until the device has applied everything before `index`. False when the
     /// device has not caught up within the spin: the caller then asks it directly.
-    fn await_processed(&mut self, index: u32) -> Result<bool, PeerError> {
+    fn await_processed(&mut self, index: u32, woke: bool) -> Result<bool, PeerError> {
         let r = self.r();
         let done = || r.device.processed.load(Acquire).wrapping_sub(index) as i32 >= 0;
-        Ok(wait::spin_until(done))
+        Ok(wait::spin_until_for(Self::spin_limit(woke), done))
     }
 
     fn await_space(&mut self) -> Result<(), PeerError> {

@@ -247,6 +247,23 @@ impl RingServer {
         })
     }
 
+    /// Yields the core for up to `limit` while looking for work. True if there is some.
+    pub fn yield_for_work(&self, limit: Duration) -> bool {
+        let r = self.region();
+        let next = self.next;
+        let control = r.doorbell.control.load(Acquire);
+        let start = std::time::Instant::now();
+        loop {
+            if r.cpu.head.load(Acquire) != next || r.doorbell.control.load(Acquire) != control {
+                return true;
+            }
+            if start.elapsed() >= limit {
+                return false;
+            }
+            std::thread::yield_now();
+        }
+    }
+
     /// Sleeps until the CPU writes an entry, the supervisor rings, or `timeout` passes.
     pub fn sleep_for_work(&self, timeout: Duration, control_seen: u32) {
         let r = self.region();

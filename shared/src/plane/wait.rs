@@ -10,9 +10,20 @@ use crate::sys::futex;
 /// short enough not to steal a core from the other processes of a 2-core machine.
 pub const SPIN: Duration = Duration::from_micros(30);
 
+/// How long to spin for a peer that was asleep and has just been woken: waking a sleeping
+/// process on an idle core takes about 45 µs here, and sleeping ourselves meanwhile would add
+/// our own wake-up to the wait.
+pub const SPIN_AFTER_WAKE: Duration = Duration::from_micros(150);
+
 /// Spins on `ready` for up to [`SPIN`]. True if it became ready.
 #[inline]
-pub fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
+pub fn spin_until(ready: impl FnMut() -> bool) -> bool {
+    spin_until_for(SPIN, ready)
+}
+
+/// Spins on `ready` for up to `limit`. True if it became ready.
+#[inline]
+pub fn spin_until_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     if ready() {
         return true;
     }
@@ -24,7 +35,7 @@ pub fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
                 return true;
             }
         }
-        if start.elapsed() >= SPIN {
+        if start.elapsed() >= limit {
             return ready();
         }
     }
