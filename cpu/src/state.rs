@@ -134,6 +134,9 @@ pub struct Cpu {
     pub(crate) fbits: u32,
     pub(crate) lazy: crate::flags::Lazy,
     /// Interrupts are held off until after the next instruction (STI, MOV SS, POP SS).
+    /// The instruction being run delivered an interrupt (INT n, INT3, INTO): its handler starts
+    /// with TF clear, and no single-step trap follows the INT itself.
+    pub(crate) int_delivered: bool,
     pub(crate) irq_shadow: bool,
     /// An NMI taken from the bus while a REP string op was being interrupted, not yet delivered.
     pub(crate) nmi_latched: bool,
@@ -177,6 +180,7 @@ impl Cpu {
             fbits: 2,
             lazy: crate::flags::Lazy::default(),
             irq_shadow: false,
+            int_delivered: false,
             nmi_latched: false,
             pfx: Prefixes::default(),
             start_eip: 0,

@@ -561,3 +561,35 @@ fn the_ram_window_gives_the_same_results_as_the_bus() {
         "the last pass ran with the immediate patched 31 times"
     );
 }
+
+#[test]
+fn single_step_traps_follow_tf_as_each_instruction_began() {
+    let program: &[u8] = &[
+        0x9C, // pushf
+        0x58, // pop ax
+        0x0D, 0x00, 0x01, // or ax,100h
+        0x50, // push ax
+        0x9D, // popf        TF comes on: no trap after this one
+        0x90, // nop         trap 1
+        0x90, // nop         trap 2
+        0xCD, 0x40, // int 40h  no trap: the handler runs with TF clear, nor after its IRET
+        0x90, // nop         trap 3 (the IRET gave TF back)
+        0x9C, // pushf       trap 4
+        0x58, // pop ax      trap 5
+        0x25, 0xFF, 0xFE, // and ax,0FEFFh  trap 6
+        0x50, // push ax     trap 7
+        0x9D, // popf        trap 8: TF was set as it began, though it clears it
+        0x90, // nop         no trap
+        0xF4, // hlt
+    ];
+    let mut bus = TestBus::new();
+    bus.load(CODE, program);
+    bus.set_vector(1, 0, 0x500);
+    bus.load(0x500, &[0x45, 0xCF]); // inc bp; iret
+    bus.set_vector(0x40, 0, 0x600);
+    bus.load(0x600, &[0xCF]); // iret
+    let mut cpu = cpu_at(CpuModel::I686);
+    run_to_halt(&mut cpu, &mut bus);
+    assert_eq!(cpu.gpr[5], 8, "single-step traps taken");
+    assert_eq!(cpu.eflags() & 0x100, 0, "TF ends clear");
+}

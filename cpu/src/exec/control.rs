@@ -154,6 +154,7 @@ impl Cpu {
         self.push(bus, Size::W, cs)?;
         self.push(bus, Size::W, ip)?;
         self.fbits &= !(IF | TF | AC);
+        self.int_delivered = true;
         self.load_segment_real(SegReg::Cs, new_cs);
         self.eip = new_ip;
         Ok(())

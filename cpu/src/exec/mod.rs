@@ -49,12 +49,14 @@ pub(crate) fn step<B: Bus>(cpu: &mut Cpu, bus: &mut B) -> Exit {
     cpu.start_eip = cpu.eip;
     cpu.pfx = Prefixes::default();
     cpu.tsc = cpu.tsc.wrapping_add(1);
+    cpu.int_delivered = false;
     if let Err(f) = exec_cached(cpu, bus) {
         return fault(cpu, bus, f, esp).unwrap_or(Exit::Budget);
     }
-    // Single-step trap after an instruction that ran with TF set (not after an INT, which
-    // clears TF, nor inside an interrupt shadow).
-    if trap && cpu.fbits & TF != 0 && !cpu.irq_shadow {
+    // Single-step trap after an instruction that began with TF set, even one that cleared it
+    // (POPF, IRET): not after an INT, whose handler runs with TF clear, nor inside an interrupt
+    // shadow.
+    if trap && !cpu.int_delivered && !cpu.irq_shadow {
         if let Some(exit) = deliver_or_escalate(cpu, bus, vector::DB) {
             return exit;
         }
