@@ -1,8 +1,6 @@
 //! The CPU process: maps guest RAM and the device regions, builds the dispatch from the
 //! manifests, and runs the CPU until the machine ends.
 
-use std::sync::Arc;
-
 use anyhow::{bail, Context};
 use cloister_cpu::{Cpu, CpuModel};
 use cloister_devices::pic::PicPair;
@@ -11,9 +9,8 @@ use cloister_shared::control::{self, CpuSetup, FromCpu};
 use cloister_shared::plane::guest_ram::GuestRam;
 use cloister_shared::plane::layout::{device_region_size, machine_region_size};
 use cloister_shared::plane::RingClient;
-use cloister_shared::sys::memfd::SharedRegion;
 
-use super::{enter_child, take_fd};
+use super::{enter_child, map_fd, take_device_files, take_fd, DeviceFiles};
 use crate::vm::machine::{Ended, Machine, MachineBus};
 use crate::vm::memory::GuestMemory;
 use crate::vm::platform::Platform;
@@ -45,11 +42,8 @@ pub fn main() -> anyhow::Result<i32> {
 }
 
 fn build(setup: CpuSetup, control: std::os::unix::net::UnixStream) -> anyhow::Result<Machine> {
-    let map = |fd: i32, size: u64| -> anyhow::Result<Arc<SharedRegion>> {
-        Ok(Arc::new(SharedRegion::from_fd(take_fd(fd)?, size)?))
-    };
-    let ram = map(setup.guest_ram_fd, setup.guest_ram_size).context("mapping guest RAM")?;
-    let machine_region = map(setup.machine_fd, machine_region_size())?;
+    let ram = map_fd(setup.guest_ram_fd, setup.guest_ram_size).context("mapping guest RAM")?;
+    let machine_region = map_fd(setup.machine_fd, machine_region_size())?;
     let debugcon = setup
         .debugcon_fd
         .map(take_fd)
@@ -64,34 +58,20 @@ fn build(setup: CpuSetup, control: std::os::unix::net::UnixStream) -> anyhow::Re
     for dev in setup.devices {
         let name = dev.manifest.name.clone();
         let link = match (dev.region_fd, dev.inline) {
-            (Some(fd), _) => Link::Ring(RingClient::new(map(fd, device_region_size())?)),
+            (Some(fd), _) => Link::Ring(RingClient::new(map_fd(fd, device_region_size())?)),
             (None, Some(inline)) => {
                 let config = postcard::from_bytes(&inline.config)
                     .context("reading the machine configuration")?;
-                let files = inline
-                    .fds
-                    .files
-                    .iter()
-                    .map(|(role, fd)| take_fd(*fd).map(|f| (role.clone(), std::fs::File::from(f))))
-                    .collect::<anyhow::Result<Vec<_>>>()?;
-                let regions = inline
-                    .fds
-                    .regions
-                    .iter()
-                    .zip(&inline.manifest.regions)
-                    .map(|(&fd, &size)| map(fd, size))
-                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let DeviceFiles {
+                    regions,
+                    files,
+                    output,
+                } = take_device_files(&inline.fds, &inline.manifest.regions)?;
                 let device = registry::build(&inline.kind, &inline.implementation, &config, files)?;
                 let ram = inline
                     .manifest
                     .guest_ram
                     .then(|| GuestRam::new(ram.clone()));
-                let output = inline
-                    .fds
-                    .output
-                    .map(take_fd)
-                    .transpose()?
-                    .map(std::fs::File::from);
                 Link::Inline {
                     device,
                     deadline: u64::MAX,

@@ -3,7 +3,6 @@
 
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
-use std::sync::Arc;
 
 use anyhow::Context;
 use cloister_devices::registry;
@@ -12,9 +11,8 @@ use cloister_shared::plane::guest_ram::GuestRam;
 use cloister_shared::plane::host::{serve, HostBus};
 use cloister_shared::plane::layout::{device_region_size, machine_region_size};
 use cloister_shared::plane::RingServer;
-use cloister_shared::sys::memfd::SharedRegion;
 
-use super::{enter_child, take_fd};
+use super::{enter_child, map_fd, take_device_files, DeviceFiles};
 use crate::display;
 
 /// The role of the display's channel to the supervisor among its files.
@@ -29,34 +27,17 @@ pub fn main() -> anyhow::Result<i32> {
 }
 
 fn run(setup: DeviceSetup, mut control: UnixStream) -> anyhow::Result<()> {
-    let map = |fd: i32, size: u64| -> anyhow::Result<Arc<SharedRegion>> {
-        Ok(Arc::new(SharedRegion::from_fd(take_fd(fd)?, size)?))
-    };
-    let region = map(setup.fds.region, device_region_size())?;
-    let machine = map(setup.fds.machine, machine_region_size())?;
+    let region = map_fd(setup.fds.region, device_region_size())?;
+    let machine = map_fd(setup.fds.machine, machine_region_size())?;
     let guest_ram = match setup.fds.guest_ram {
-        Some(fd) => Some(GuestRam::new(map(fd, setup.guest_ram_size)?)),
+        Some(fd) => Some(GuestRam::new(map_fd(fd, setup.guest_ram_size)?)),
         None => None,
     };
-    let regions = setup
-        .fds
-        .regions
-        .iter()
-        .zip(&setup.manifest.regions)
-        .map(|(&fd, &size)| map(fd, size))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut files = setup
-        .fds
-        .files
-        .iter()
-        .map(|(role, fd)| take_fd(*fd).map(|f| (role.clone(), std::fs::File::from(f))))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let output = setup
-        .fds
-        .output
-        .map(take_fd)
-        .transpose()?
-        .map(std::fs::File::from);
+    let DeviceFiles {
+        regions,
+        mut files,
+        output,
+    } = take_device_files(&setup.fds, &setup.manifest.regions)?;
     // The display's front end, if the supervisor chose one, and its channel to the supervisor.
     let front_end = match display::front_end(&setup.implementation) {
         Some(which) if setup.kind == "display" => {

@@ -5,10 +5,14 @@
 pub mod cpu;
 pub mod device;
 
+use std::fs::File;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use cloister_shared::control::DeviceFds;
+use cloister_shared::sys::memfd::SharedRegion;
 
 /// The control socket's fd in every child.
 pub const CONTROL_FD: i32 = 3;
@@ -54,4 +58,35 @@ pub fn take_fd(fd: i32) -> anyhow::Result<OwnedFd> {
     // SAFETY: the fd is open (checked above) and was handed to us at exec for us alone; nothing
     // else in this process owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Maps an inherited memfd of `size` bytes.
+pub fn map_fd(fd: i32, size: u64) -> anyhow::Result<Arc<SharedRegion>> {
+    Ok(Arc::new(SharedRegion::from_fd(take_fd(fd)?, size)?))
+}
+
+/// What a device is handed besides its ring: its extra regions (sizes from its manifest), its
+/// files by role, and where its host output goes.
+pub struct DeviceFiles {
+    pub regions: Vec<Arc<SharedRegion>>,
+    pub files: Vec<(String, File)>,
+    pub output: Option<File>,
+}
+
+/// Takes the fds of [`DeviceFds`] other than the ring's and the machine's.
+pub fn take_device_files(fds: &DeviceFds, region_sizes: &[u64]) -> anyhow::Result<DeviceFiles> {
+    Ok(DeviceFiles {
+        regions: fds
+            .regions
+            .iter()
+            .zip(region_sizes)
+            .map(|(&fd, &size)| map_fd(fd, size))
+            .collect::<anyhow::Result<_>>()?,
+        files: fds
+            .files
+            .iter()
+            .map(|(role, fd)| take_fd(*fd).map(|f| (role.clone(), File::from(f))))
+            .collect::<anyhow::Result<_>>()?,
+        output: fds.output.map(take_fd).transpose()?.map(File::from),
+    })
 }
