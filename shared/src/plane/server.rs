@@ -237,39 +237,27 @@ impl RingServer {
         self.woken_cpu_halt = w;
     }
 
-    /// Spins briefly for work (an entry, or a control message). True if there is some.
-    pub fn spin_for_work(&self) -> bool {
+    /// Whether work came: an entry past the ones taken, or a control ring past `control_seen`.
+    fn work_arrived(&self, control_seen: u32) -> impl Fn() -> bool + '_ {
         let r = self.region();
         let next = self.next;
-        let control = r.doorbell.control.load(Acquire);
-        wait::spin_until(|| {
-            r.cpu.head.load(Acquire) != next || r.doorbell.control.load(Acquire) != control
-        })
+        move || r.cpu.head.load(Acquire) != next || r.doorbell.control.load(Acquire) != control_seen
+    }
+
+    /// Spins briefly for work (an entry, or a control message). True if there is some.
+    pub fn spin_for_work(&self) -> bool {
+        wait::spin_until(self.work_arrived(self.control_rings()))
     }
 
     /// Yields the core for up to `limit` while looking for work. True if there is some.
     pub fn yield_for_work(&self, limit: Duration) -> bool {
-        let r = self.region();
-        let next = self.next;
-        let control = r.doorbell.control.load(Acquire);
-        let start = std::time::Instant::now();
-        loop {
-            if r.cpu.head.load(Acquire) != next || r.doorbell.control.load(Acquire) != control {
-                return true;
-            }
-            if start.elapsed() >= limit {
-                return false;
-            }
-            std::thread::yield_now();
-        }
+        wait::yield_until_for(limit, self.work_arrived(self.control_rings()))
     }
 
     /// Sleeps until the CPU writes an entry, the supervisor rings, or `timeout` passes.
     pub fn sleep_for_work(&self, timeout: Duration, control_seen: u32) {
         let r = self.region();
-        let next = self.next;
-        let ready =
-            || r.cpu.head.load(Acquire) != next || r.doorbell.control.load(Acquire) != control_seen;
+        let ready = self.work_arrived(control_seen);
         wait::sleep_on(&r.device_sleep.sleep_gen, &r.doorbell.ring, timeout, ready);
     }
 

@@ -10,9 +10,9 @@ use crate::sys::futex;
 /// short enough not to steal a core from the other processes of a 2-core machine.
 pub const SPIN: Duration = Duration::from_micros(30);
 
-/// How long to spin for a peer that was asleep and has just been woken: waking a sleeping
-/// process on an idle core takes about 45 µs here, and sleeping ourselves meanwhile would add
-/// our own wake-up to the wait.
+/// How long to spin for a peer that was asleep and has just been woken: reads that had to wake
+/// the disk process during a FreeDOS boot took 70–170 µs here (docs/PERFORMANCE.md), and
+/// sleeping ourselves meanwhile would add our own wake-up to the wait.
 pub const SPIN_AFTER_WAKE: Duration = Duration::from_micros(150);
 
 /// Spins on `ready` for up to [`SPIN`]. True if it became ready.
@@ -38,6 +38,21 @@ pub fn spin_until_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool 
         if start.elapsed() >= limit {
             return ready();
         }
+    }
+}
+
+/// Looks at `ready` for up to `limit`, yielding the core between looks (to any other process
+/// that wants it). True if it became ready.
+pub fn yield_until_for(limit: Duration, ready: impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        if ready() {
+            return true;
+        }
+        if start.elapsed() >= limit {
+            return false;
+        }
+        std::thread::yield_now();
     }
 }
 
