@@ -18,6 +18,10 @@ use super::ports::PortBus;
 const SLICE: u64 = 20_000;
 /// The longest a halted CPU sleeps without looking around.
 const MAX_HALT_SLEEP: Duration = Duration::from_millis(10);
+/// How long a halted CPU keeps looking (yielding between looks) while a device process still
+/// works on what it was sent: a guest that starts a floppy command and halts until its IRQ gets
+/// the IRQ without paying for a wake-up (70 µs or more here).
+const HALT_WATCH: Duration = Duration::from_micros(100);
 /// The longest a paused CPU sleeps without looking at its control channel.
 const MAX_PAUSE_SLEEP: Duration = Duration::from_millis(100);
 
@@ -321,6 +325,14 @@ impl Machine {
             r.control.load(std::sync::atomic::Ordering::Acquire) != control_seen
                 || bus.ports.any_irq_signalled()
         };
+        if bus.ports.any_in_flight()
+            && wait::spin_until_for(HALT_WATCH.min(wait), || {
+                ready() || !bus.ports.any_in_flight()
+            })
+            && ready()
+        {
+            return;
+        }
         wait::sleep_on(&r.cpu_sleep_gen, &r.doorbell, wait, ready);
     }
 

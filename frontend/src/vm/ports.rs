@@ -417,6 +417,14 @@ impl PortBus {
         }
     }
 
+    /// Whether some device process has been shown work it has not finished.
+    pub fn any_in_flight(&self) -> bool {
+        self.devices.iter().any(|d| match &d.link {
+            Link::Ring(c) => !d.failed && c.in_flight(),
+            Link::Inline { .. } => false,
+        })
+    }
+
     /// Brings in what ring devices signalled: IRQ lines, RAM they wrote, A20 and resets.
     pub fn poll_lines(&mut self) {
         for i in 0..self.devices.len() {

@@ -296,6 +296,13 @@ impl RingClient {
         self.head
     }
 
+    /// Whether the device has been shown entries it has not yet processed (it is working, or
+    /// about to: an IRQ may follow soon).
+    #[inline]
+    pub fn in_flight(&self) -> bool {
+        self.r().device.processed.load(Acquire) != self.head_shown
+    }
+
     #[inline]
     fn post(&mut self, req: Request) -> Result<(), PeerError> {
         if self.head.wrapping_sub(self.committed_seen) >= RING_ENTRIES {

@@ -1,5 +1,10 @@
 //! How one process waits for another: spin while the peer is likely awake (a hand-off costs
 //! ~0.1 µs here), then sleep on a futex (~45 µs to be woken on an idle core).
+//!
+//! A spin that lasts more than a moment yields the core between looks. The kernel often wakes a
+//! device on the core of the CPU process that woke it; a pure spin there keeps the very peer it
+//! waits for off the core until the spin ends (docs/PERFORMANCE.md: most of the slow floppy
+//! reads of a FreeDOS boot were answered exactly when the CPU's 30 µs spin gave up).
 
 use std::sync::atomic::{AtomicU32, Ordering::*};
 use std::time::{Duration, Instant};
@@ -21,7 +26,12 @@ pub fn spin_until(ready: impl FnMut() -> bool) -> bool {
     spin_until_for(SPIN, ready)
 }
 
-/// Spins on `ready` for up to `limit`. True if it became ready.
+/// How long a spin looks without yielding: covers an answer from a peer running on another
+/// core (a round trip is ~0.6 µs here).
+pub const PURE_SPIN: Duration = Duration::from_micros(2);
+
+/// Spins on `ready` for up to `limit`, yielding the core between looks after [`PURE_SPIN`].
+/// True if it became ready.
 #[inline]
 pub fn spin_until_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     if ready() {
@@ -35,8 +45,12 @@ pub fn spin_until_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool 
                 return true;
             }
         }
-        if start.elapsed() >= limit {
+        let spun = start.elapsed();
+        if spun >= limit {
             return ready();
+        }
+        if spun >= PURE_SPIN {
+            std::thread::yield_now();
         }
     }
 }
