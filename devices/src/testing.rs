@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use cloister_shared::{DeviceBus, IoWidth, PortDevice, Published};
+use cloister_shared::{DeviceBus, Hold, IoWidth, PortDevice, Published};
 
 /// One change a device made to an IRQ line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub struct TestBus {
     pub irqs: Vec<IrqEvent>,
     pub levels: [bool; 16],
     pub published: HashMap<u16, (Published, bool)>,
+    /// The hold of each port last published with one (see [`DeviceBus::publish_held`]).
+    pub holds: HashMap<u16, Hold>,
     pub timer_at: Option<u64>,
     pub a20: Option<bool>,
     pub resets: u32,
@@ -31,6 +33,7 @@ impl TestBus {
             irqs: Vec::new(),
             levels: [false; 16],
             published: HashMap::new(),
+            holds: HashMap::new(),
             timer_at: None,
             a20: None,
             resets: 0,
@@ -124,7 +127,15 @@ impl DeviceBus for TestBus {
     }
 
     fn publish(&mut self, port: u16, value: Published, notify: bool) {
+        self.publish_held(port, value, notify, None);
+    }
+
+    fn publish_held(&mut self, port: u16, value: Published, notify: bool, hold: Option<Hold>) {
         self.published.insert(port, (value, notify));
+        match hold {
+            Some(h) => self.holds.insert(port, h),
+            None => self.holds.remove(&port),
+        };
     }
 
     fn set_a20(&mut self, enabled: bool) {

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::published::{ClockToggle, Hold, Published};
+
 /// Width of one port or memory-window access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]
@@ -42,65 +44,6 @@ impl IoWidth {
             4 => Some(IoWidth::Dword),
             _ => None,
         }
-    }
-}
-
-/// One bit group that follows the clock: set while `(now_ns - epoch_ns) % period_ns < on_ns`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClockToggle {
-    pub bits: u32,
-    pub epoch_ns: u64,
-    pub period_ns: u64,
-    pub on_ns: u64,
-}
-
-impl ClockToggle {
-    #[inline]
-    fn bits_at(&self, now_ns: u64) -> u32 {
-        if self.period_ns == 0 {
-            return 0;
-        }
-        let phase = now_ns.wrapping_sub(self.epoch_ns) % self.period_ns;
-        if phase < self.on_ns {
-            self.bits
-        } else {
-            0
-        }
-    }
-}
-
-/// How a port's value may be read without asking the device: the device publishes it, the CPU
-/// evaluates it. Only for registers whose read does not change the value read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Published {
-    /// Reads must go to the device.
-    None,
-    /// Reads return this value (masked to the access width).
-    Static(u32),
-    /// Reads return `base` with the bits of each toggle that is on at the time of the read.
-    /// Models bits that follow the clock, such as the VGA retrace bits or the refresh toggle.
-    Clock {
-        base: u32,
-        toggles: [ClockToggle; 2],
-    },
-}
-
-impl Published {
-    /// The value a read at `now_ns` returns, or `None` when the read must go to the device.
-    #[inline]
-    pub fn evaluate(&self, now_ns: u64) -> Option<u32> {
-        match *self {
-            Published::None => None,
-            Published::Static(v) => Some(v),
-            Published::Clock { base, toggles } => {
-                Some(base | toggles[0].bits_at(now_ns) | toggles[1].bits_at(now_ns))
-            }
-        }
-    }
-
-    /// Whether evaluating needs the clock.
-    pub fn needs_clock(&self) -> bool {
-        matches!(self, Published::Clock { .. })
     }
 }
 
@@ -241,6 +184,14 @@ pub trait DeviceBus {
     /// [`PortDevice::read_notify`], for a side effect that does not change the value read, such
     /// as a read of 3DAh resetting the attribute controller's flip-flop.
     fn publish(&mut self, port: u16, value: Published, notify: bool);
+
+    /// [`DeviceBus::publish`] with a [`Hold`]: the value stays true across the accesses the
+    /// hold allows, so the CPU answers reads without waiting for the device to apply them. The
+    /// default drops the hold, for a bus whose reads reach the device anyway (inline).
+    fn publish_held(&mut self, port: u16, value: Published, notify: bool, hold: Option<Hold>) {
+        let _ = hold;
+        self.publish(port, value, notify);
+    }
 
     /// Drives the A20 gate (the 8042's output port or port 92h): `false` wraps addresses at 1 MiB.
     fn set_a20(&mut self, _enabled: bool) {}

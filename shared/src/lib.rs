@@ -11,7 +11,9 @@ pub mod framebuffer;
 pub mod io;
 pub mod manifest;
 pub mod plane;
+pub mod published;
 pub mod sys;
 
 pub use io::{ClockToggle, DeviceBus, HostInput, IoWidth, PortDevice, Published, StateError};
 pub use manifest::{DeviceManifest, MemWindow, PortRange};
+pub use published::Hold;

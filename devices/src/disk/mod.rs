@@ -2,12 +2,14 @@
 //! channel 2) and the primary ATA channel.
 
 pub mod backend;
+#[cfg(test)]
+mod ring_tests;
 mod state;
 #[cfg(test)]
 mod tests;
 
 use cloister_shared::{
-    DeviceBus, DeviceManifest, IoWidth, PortDevice, PortRange, Published, StateError,
+    DeviceBus, DeviceManifest, Hold, IoWidth, PortDevice, PortRange, Published, StateError,
 };
 
 use crate::ata::{self, Ata};
@@ -15,20 +17,24 @@ use crate::dma::Dma;
 use crate::floppy::{self, Fdc, FloppyError};
 pub use backend::{BackendError, BlockBackend, FileBackend, MemBackend};
 
-/// Ports whose reads have no side effect and are published: FDC SRA, SRB, DOR, TDR, MSR and
-/// DIR; ATA error to device/head and the alternate status. 1F7h is published with notify (its
-/// read clears the interrupt).
-const PUBLISHED_PORTS: [u16; 14] = [
-    0x3F0, 0x3F1, 0x3F2, 0x3F3, 0x3F4, 0x3F7, 0x1F1, 0x1F2, 0x1F3, 0x1F4, 0x1F5, 0x1F6, 0x1F7,
-    0x3F6,
+/// Published ports: FDC SRA, SRB, DOR, TDR, MSR and DIR, ATA error to device/head and the
+/// alternate status, whose reads have no side effect; 1F7h with notify (its read clears the
+/// interrupt); the FDC's FIFO in the result phase, as a queue the CPU pops. The MSR and the
+/// result queue carry holds (see [`Fdc::published_msr`]).
+const PUBLISHED_PORTS: [u16; 15] = [
+    0x3F0, 0x3F1, 0x3F2, 0x3F3, 0x3F4, 0x3F5, 0x3F7, 0x1F1, 0x1F2, 0x1F3, 0x1F4, 0x1F5, 0x1F6,
+    0x1F7, 0x3F6,
 ];
+
+/// What is published for one port: value, notify, hold.
+type PublishedPort = (Published, bool, Option<Hold>);
 
 pub struct Disk {
     dma: Dma,
     fdc: Fdc,
     ata: Ata,
     irq_levels: [bool; 2],
-    published: [Option<Published>; PUBLISHED_PORTS.len()],
+    published: [Option<PublishedPort>; PUBLISHED_PORTS.len()],
 }
 
 impl Disk {
@@ -85,15 +91,23 @@ impl Disk {
             }
         }
         for (i, &port) in PUBLISHED_PORTS.iter().enumerate() {
-            let value = match port {
-                0x3F0..=0x3F7 if port != 0x3F6 => self.fdc.read(port),
-                0x1F7 | 0x3F6 => self.ata.status(),
-                _ => self.ata.read(port),
+            let stat = |v: u8| Published::Static(v as u32);
+            let p: PublishedPort = match port {
+                0x3F4 => {
+                    let (msr, hold) = self.fdc.published_msr();
+                    (stat(msr), false, hold)
+                }
+                floppy::FIFO_PORT => {
+                    let (queue, hold) = self.fdc.published_fifo();
+                    (queue, hold.is_some(), hold)
+                }
+                0x3F0..=0x3F7 if port != 0x3F6 => (stat(self.fdc.read(port)), false, None),
+                0x1F7 | 0x3F6 => (stat(self.ata.status()), port == 0x1F7, None),
+                _ => (stat(self.ata.read(port)), false, None),
             };
-            let p = Published::Static(value as u32);
             if self.published[i] != Some(p) {
                 self.published[i] = Some(p);
-                bus.publish(port, p, port == 0x1F7);
+                bus.publish_held(port, p.0, p.1, p.2);
             }
         }
     }
@@ -223,10 +237,15 @@ impl PortDevice for Disk {
     }
 
     fn read_notify(&mut self, port: u16, _width: IoWidth, bus: &mut dyn DeviceBus) {
-        if port == 0x1F7 {
-            self.ata.status_read();
-            self.settle(bus);
+        match port {
+            0x1F7 => self.ata.status_read(),
+            // The CPU popped a result byte from the published queue: pop ours.
+            floppy::FIFO_PORT => {
+                self.fdc.read(port);
+            }
+            _ => return,
         }
+        self.settle(bus);
     }
 
     fn start(&mut self, bus: &mut dyn DeviceBus) {

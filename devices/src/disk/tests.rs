@@ -6,7 +6,7 @@ use crate::testing::TestBus;
 const FLOPPY_144: usize = 1_474_560;
 
 /// A 1.44M image whose every sector starts with its LBA and is filled with a pattern.
-fn floppy_image() -> Vec<u8> {
+pub(super) fn floppy_image() -> Vec<u8> {
     let mut img = vec![0u8; FLOPPY_144];
     for (lba, sector) in img.chunks_mut(512).enumerate() {
         sector.fill(lba as u8 ^ 0x5A);
@@ -15,7 +15,7 @@ fn floppy_image() -> Vec<u8> {
     img
 }
 
-fn setup() -> (Disk, TestBus) {
+pub(super) fn setup() -> (Disk, TestBus) {
     let mut disk = Disk::new([true, false], None);
     disk.insert_floppy(0, Box::new(MemBackend::new(floppy_image())))
         .unwrap();
@@ -24,8 +24,9 @@ fn setup() -> (Disk, TestBus) {
     (disk, bus)
 }
 
-fn program_dma(disk: &mut Disk, bus: &mut TestBus, mode: u8, addr: u32, len: u32) {
-    for (port, v) in [
+/// The writes a BIOS makes to set DMA channel 2 up for `len` bytes at `addr` in `mode`.
+pub(super) fn dma_setup(mode: u8, addr: u32, len: u32) -> [(u16, u8); 9] {
+    [
         (0x0A, 0x06),
         (0x0C, 0),
         (0x0B, mode),
@@ -35,7 +36,11 @@ fn program_dma(disk: &mut Disk, bus: &mut TestBus, mode: u8, addr: u32, len: u32
         (0x05, (len - 1) as u8),
         (0x05, ((len - 1) >> 8) as u8),
         (0x0A, 0x02),
-    ] {
+    ]
+}
+
+fn program_dma(disk: &mut Disk, bus: &mut TestBus, mode: u8, addr: u32, len: u32) {
+    for (port, v) in dma_setup(mode, addr, len) {
         bus.outb(disk, port, v);
     }
 }

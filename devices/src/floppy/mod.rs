@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::disk::backend::BlockBackend;
 use crate::dma::Dma;
-use cloister_shared::DeviceBus;
+use cloister_shared::published::{Access, QUEUE_MAX};
+use cloister_shared::{DeviceBus, Hold, Published};
 pub use drive::Drive;
 pub use geometry::Geometry;
 
@@ -37,6 +38,11 @@ const MSR_RQM: u8 = 0x80;
 const MSR_DIO: u8 = 0x40;
 const MSR_NDMA: u8 = 0x20;
 const MSR_CB: u8 = 0x10;
+/// The data FIFO's port.
+pub const FIFO_PORT: u16 = 0x3F5;
+/// The DMA controllers' ports (both 8237s and the page registers): programming them does not
+/// change what the controller shows, unless a command waits for its channel.
+const DMA_PORTS: [(u16, u16); 2] = [(0x00, 0x0F), (0x81, 0xDF)];
 // DOR bits.
 const DOR_NRESET: u8 = 0x04;
 const DOR_DMA_IRQ: u8 = 0x08;
@@ -174,6 +180,66 @@ impl Fdc {
             Phase::PioWrite => MSR_RQM | MSR_NDMA | MSR_CB,
             Phase::Result => MSR_RQM | MSR_DIO | MSR_CB,
         }
+    }
+
+    /// The MSR as published, and how long it holds while command or result bytes pass (so the
+    /// CPU can answer a guest that polls it between bytes without waiting for us): through a
+    /// command's bytes up to the last (which runs it), and through the result bytes, after the
+    /// last of which it reads RQM. DMA programming never changes it, except for a command
+    /// waiting for its channel.
+    pub fn published_msr(&self) -> (u8, Option<Hold>) {
+        let hold = |counting: Access, accesses: usize, then: Option<u8>| Hold {
+            port: FIFO_PORT,
+            counting,
+            accesses: accesses.min(u8::MAX as usize) as u8,
+            then: then.map(u32::from),
+            ignoring: DMA_PORTS,
+        };
+        let held = match self.phase {
+            Phase::Reset => Some(hold(Access::Write, 0, None)),
+            Phase::Command => {
+                let remaining = self
+                    .command
+                    .first()
+                    .and_then(|&c| commands::length(c))
+                    .map_or(1, |len| len.saturating_sub(self.command.len()).max(1));
+                Some(hold(Access::Write, remaining - 1, None))
+            }
+            Phase::Result => Some(hold(
+                Access::NotifiedRead,
+                self.result.len().saturating_sub(1),
+                Some(MSR_RQM),
+            )),
+            Phase::DmaWait | Phase::PioRead | Phase::PioWrite => None,
+        };
+        (self.msr(), held)
+    }
+
+    /// The FIFO as published: in the result phase, the result bytes as a queue the CPU pops
+    /// (each pop reaches us as a notice, [`Fdc::read`] of the FIFO); otherwise unpublished.
+    pub fn published_fifo(&self) -> (Published, Option<Hold>) {
+        if self.phase != Phase::Result || self.result.len() > QUEUE_MAX {
+            return (Published::None, None);
+        }
+        let mut bytes = [0u8; QUEUE_MAX];
+        for (b, r) in bytes.iter_mut().zip(&self.result) {
+            *b = *r;
+        }
+        let len = self.result.len();
+        let hold = Hold {
+            port: FIFO_PORT,
+            counting: Access::NotifiedRead,
+            accesses: len.saturating_sub(1) as u8,
+            then: None,
+            ignoring: DMA_PORTS,
+        };
+        (
+            Published::Queue {
+                bytes,
+                len: len as u8,
+            },
+            Some(hold),
+        )
     }
 
     /// Resets the controller (DOR bit 2 pulse or DSR bit 7). With drive polling enabled, an

@@ -6,12 +6,31 @@ use std::time::{Duration, Instant};
 
 use super::entry::{Request, RequestKind};
 use super::layout::{view, DeviceRegion, PeerState, MAX_PORT_SLOTS, RING_ENTRIES};
+use super::published::SlotRead;
 use super::wait;
+use crate::published::{Access, Hold, HoldStep, Published};
 use crate::sys::memfd::SharedRegion;
 use crate::IoWidth;
 
 /// Posted entries written before `head` is published to the device.
 const PUBLISH_BATCH: u32 = 64;
+
+/// Entries remembered in [`RingClient::sent`]: a hold is honoured across at most this many.
+const SENT_LOG: usize = 64;
+/// In [`RingClient::sent`]: the entry was a posted write to the port in the low bits...
+const SENT_WRITE: u32 = 1 << 16;
+/// ...or the notice of a read of it answered from a published value.
+const SENT_NOTICE: u32 = 1 << 17;
+
+/// The clock reading a published value needs (reading the clock costs; most do not need it).
+#[inline]
+fn clock_for(value: &Published) -> u64 {
+    if value.needs_clock() {
+        super::now_ns()
+    } else {
+        0
+    }
+}
 
 /// A device did not hold up its end.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +65,10 @@ pub struct RingClient {
     committed_seen: u32,
     /// How long an answer may take before the device is declared hung.
     pub answer_timeout: Duration,
+    /// What the last [`SENT_LOG`] entries were, by index: the port of a posted port access
+    /// with [`SENT_WRITE`] or [`SENT_NOTICE`], else 0. Our own copy, for holds (the ring itself
+    /// is the device's to scribble on).
+    sent: [u32; SENT_LOG],
 }
 
 impl RingClient {
@@ -61,6 +84,7 @@ impl RingClient {
             committed_seen: 0,
             head_shown: 0,
             answer_timeout: Duration::from_secs(10),
+            sent: [0; SENT_LOG],
         };
         c.head = c.r().cpu.head.load(Relaxed);
         c.head_shown = c.head;
@@ -158,8 +182,9 @@ impl RingClient {
         Ok(moved)
     }
 
-    /// A read answered from what the device published for the port in `slot`, if it published
-    /// something and has applied every write before this read. `None`: ask the device.
+    /// A read answered from what the device published for the port in `slot`. Without a hold,
+    /// only once the device has applied every write sent before this read; with one, at once
+    /// if what was sent since the device published is within the hold. `None`: ask the device.
     #[inline]
     pub fn published_read(
         &mut self,
@@ -172,35 +197,98 @@ impl RingClient {
         }
         let woke = self.show();
         let processed = self.r().device.processed.load(Acquire);
-        if processed.wrapping_sub(self.last_affecting) as i32 >= 0 {
-            // Caught up (checked for sanity: not past what we wrote).
-            if self.head.wrapping_sub(processed) > RING_ENTRIES {
-                return Err(PeerError::Protocol(
-                    "processed an entry that was never written",
-                ));
-            }
-        } else if !self.await_processed(self.last_affecting, woke)? {
+        let caught_up = processed.wrapping_sub(self.last_affecting) as i32 >= 0;
+        // (Checked for sanity: not past what we wrote.)
+        if caught_up && self.head.wrapping_sub(processed) > RING_ENTRIES {
+            return Err(PeerError::Protocol(
+                "processed an entry that was never written",
+            ));
+        }
+        let Some(mut read) = self.r().published[slot].read() else {
+            return Ok(None);
+        };
+        let queue = matches!(read.value, Published::Queue { .. });
+        if queue && width != IoWidth::Byte {
+            // A wider read also reads the next port: the device's to answer.
             return Ok(None);
         }
-        let Some((value, notify)) = self.r().published[slot].read() else {
-            return Ok(None);
-        };
-        let now = if value.needs_clock() {
-            super::now_ns()
-        } else {
-            0
-        };
-        let Some(v) = value.evaluate(now) else {
-            return Ok(None);
-        };
-        if notify {
-            self.notify(port, width)?;
+        if let Some(hold) = read.hold {
+            let held = self.counted_since(read.as_of, &hold).and_then(|counted| {
+                read.value
+                    .evaluate_held(&hold, counted, clock_for(&read.value))
+            });
+            if let Some(v) = held {
+                return self.answer_published(&read, port, width, v);
+            }
+            // Beyond the hold: once the device has applied everything sent, what it publishes
+            // is current. A queue's next byte is the device's to give.
+            if queue || !self.await_processed(self.head, woke)? {
+                return Ok(None);
+            }
+            read = match self.r().published[slot].read() {
+                Some(r) => r,
+                None => return Ok(None),
+            };
+        } else if !caught_up {
+            if !self.await_processed(self.last_affecting, woke)? {
+                return Ok(None);
+            }
+            read = match self.r().published[slot].read() {
+                Some(r) => r,
+                None => return Ok(None),
+            };
+        }
+        match read.value.evaluate(clock_for(&read.value)) {
+            Some(v) => self.answer_published(&read, port, width, v),
+            None => Ok(None),
+        }
+    }
+
+    /// Finishes a read answered from a published value: posts the notice it may need.
+    #[inline]
+    fn answer_published(
+        &mut self,
+        read: &SlotRead,
+        port: u16,
+        width: IoWidth,
+        v: u32,
+    ) -> Result<Option<u32>, PeerError> {
+        if read.notify {
+            let pop = matches!(read.value, Published::Queue { .. });
+            self.notify(port, width, pop)?;
         }
         Ok(Some(v & width.mask()))
     }
 
-    fn notify(&mut self, port: u16, width: IoWidth) -> Result<(), PeerError> {
-        if let Some((idx, p)) = self.pending_notify {
+    /// The accesses `hold` counts among the entries sent since the device had applied `as_of`
+    /// of them; `None` if one it does not allow was sent, or more than [`SENT_LOG`] entries.
+    #[inline]
+    fn counted_since(&self, as_of: u32, hold: &Hold) -> Option<u32> {
+        let n = self.head.wrapping_sub(as_of);
+        if n > SENT_LOG as u32 {
+            return None;
+        }
+        let mut counted = 0;
+        for i in 0..n {
+            let sent = self.sent[as_of.wrapping_add(i) as usize % SENT_LOG];
+            let access = match sent & (SENT_WRITE | SENT_NOTICE) {
+                SENT_WRITE => Access::Write,
+                SENT_NOTICE => Access::NotifiedRead,
+                _ => return None,
+            };
+            match hold.classify(access, sent as u16) {
+                HoldStep::Counted => counted += 1,
+                HoldStep::Ignored => {}
+                HoldStep::Ends => return None,
+            }
+        }
+        Some(counted)
+    }
+
+    /// Posts the notice of a published read. A `pop` (of a queue) changes what the device
+    /// publishes, so it is never merged with another and later reads wait for it like a write.
+    fn notify(&mut self, port: u16, width: IoWidth, pop: bool) -> Result<(), PeerError> {
+        if let (false, Some((idx, p))) = (pop, self.pending_notify) {
             let processed = self.r().device.processed.load(Acquire);
             // Side effects of notified reads are idempotent (the contract of `publish`), so a
             // read repeated before the device saw the last one needs no second notice.
@@ -220,6 +308,9 @@ impl RingClient {
             addr: 0,
             backward: false,
         })?;
+        if pop {
+            self.last_affecting = self.head;
+        }
         self.pending_notify = Some((idx, port));
         Ok(())
     }
@@ -324,6 +415,11 @@ impl RingClient {
             slot[0].store(words[0], Relaxed);
             slot[1].store(words[1], Relaxed);
         }
+        self.sent[self.head as usize % SENT_LOG] = match req.kind {
+            RequestKind::IoWrite => SENT_WRITE | req.port as u32,
+            RequestKind::ReadNotify => SENT_NOTICE | req.port as u32,
+            _ => 0,
+        };
         self.head = self.head.wrapping_add(1);
         if req.kind != RequestKind::ReadNotify {
             self.last_affecting = self.head;

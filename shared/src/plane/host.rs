@@ -10,7 +10,7 @@ use super::guest_ram::GuestRam;
 use super::server::{Polled, RingServer};
 use super::{now_ns, RING_ENTRIES};
 use crate::control::{self, ControlError, Fault, ToDevice};
-use crate::io::{DeviceBus, Published};
+use crate::io::{DeviceBus, Hold, Published};
 use crate::manifest::DeviceManifest;
 use crate::sys::memfd::SharedRegion;
 use crate::PortDevice;
@@ -80,8 +80,11 @@ impl DeviceBus for HostBus {
         ok
     }
     fn publish(&mut self, port: u16, value: Published, notify: bool) {
+        self.publish_held(port, value, notify, None);
+    }
+    fn publish_held(&mut self, port: u16, value: Published, notify: bool, hold: Option<Hold>) {
         if let Some(slot) = self.manifest.port_slot(port) {
-            self.server.publish(slot, value, notify);
+            self.server.publish(slot, value, notify, hold);
         }
     }
     fn set_a20(&mut self, enabled: bool) {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::entry::Request;
 use super::layout::{view, DeviceRegion, MachineRegion, MAX_PORT_SLOTS, RING_ENTRIES, STATE_MAX};
 use super::wait;
-use crate::io::Published;
+use crate::io::{Hold, Published};
 use crate::sys::memfd::SharedRegion;
 
 /// The device's end of its ring, plus the machine region it wakes the CPU through.
@@ -24,6 +24,9 @@ pub struct RingServer {
     head_seen: u32,
     /// The `processed` we last published.
     processed_published: u32,
+    /// An entry was taken by `poll` and not yet completed: what the device publishes meanwhile
+    /// is true as of that entry applied.
+    taken: bool,
 }
 
 /// Posted entries processed between two stores of `processed`.
@@ -57,6 +60,7 @@ impl RingServer {
             woken_cpu_halt: 0,
             head_seen: committed,
             processed_published: committed,
+            taken: false,
         }
     }
 
@@ -89,6 +93,7 @@ impl RingServer {
         }
         let slot = &self.region().ring[(self.next % RING_ENTRIES) as usize];
         let words = [slot[0].load(Relaxed), slot[1].load(Relaxed)];
+        self.taken = true;
         match Request::decode(words) {
             Some(req) => Polled::Request(req),
             None => Polled::Malformed,
@@ -100,6 +105,7 @@ impl RingServer {
     pub fn complete(&mut self, answer: Option<u32>) {
         let idx = self.next;
         self.next = idx.wrapping_add(1);
+        self.taken = false;
         match answer {
             Some(v) => {
                 let r = self.region();
@@ -180,10 +186,12 @@ impl RingServer {
         Some((read_words(&slot.words, len), slot.covers.load(Relaxed)))
     }
 
-    /// Publishes how a port (by its slot: its index in the manifest's port list) reads.
-    pub fn publish(&self, slot: usize, value: Published, notify: bool) {
+    /// Publishes how a port (by its slot: its index in the manifest's port list) reads, true as
+    /// of the entries applied so far (counting the one being applied).
+    pub fn publish(&self, slot: usize, value: Published, notify: bool, hold: Option<Hold>) {
         if slot < MAX_PORT_SLOTS {
-            self.region().published[slot].write(value, notify);
+            let as_of = self.next.wrapping_add(self.taken as u32);
+            self.region().published[slot].write(value, notify, hold, as_of);
         }
     }
 
