@@ -273,9 +273,10 @@ fdc_reset:
 .s:     call fdc_sense
         loop .s
         call fdc_specify
-        ; media must be re-established
+        ; media must be re-established, and the data rate set again
         and byte [0x90], 0xEF
         and byte [0x91], 0xEF
+        mov byte [0x8B], 0xFF
         xor al, al
         pop dx
         pop cx
@@ -316,6 +317,8 @@ fd_motor_on:
         mov al, cl
         shl al, 4
         or al, ah
+        cmp [0x3F], al          ; selected and spinning: the DOR already says so,
+        je .same                ; and every OUT to it costs the controller a look
         mov [0x3F], al          ; motor bit + selected drive
         mov al, ah
         shl al, 4
@@ -323,7 +326,7 @@ fd_motor_on:
         or al, cl
         mov dx, 0x3F2
         out dx, al
-        popf
+.same:  popf
         jnz .on
         ; spin-up: wait a few ticks
         push eax
@@ -498,9 +501,12 @@ fd_establish:
         jmp .x
 .known: mov al, [0x90 + bx]
         shr al, 6
+        cmp [0x8B], al          ; the rate the controller already has
+        je .same
         mov dx, 0x3F7
         out dx, al
         mov [0x8B], al
+.same:
         clc
         jmp .x
 .fail:  test byte [0x8F], 0x01
