@@ -318,13 +318,13 @@ impl RingClient {
     /// Waits until the device has applied everything posted so far (for writes whose effect the
     /// CPU must see before its next instruction: the A20 gate, a reset).
     pub fn sync(&mut self) -> Result<(), PeerError> {
-        self.flush();
+        let woke = self.show();
         let target = self.head;
         let region = self.region.clone();
         // SAFETY: as in `r()`.
         let r: &DeviceRegion = unsafe { view(region.as_ptr()) };
         let done = || r.device.processed.load(Acquire).wrapping_sub(target) as i32 >= 0;
-        if !wait::spin_until(done) {
+        if !wait::spin_until_for(Self::spin_limit(woke), done) {
             self.sleep_until(done, |_| Ok(()))?;
         }
         Ok(())

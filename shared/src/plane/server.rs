@@ -82,7 +82,7 @@ impl RingServer {
         if self.next == self.head_seen {
             // Caught up with what we last saw: say how far we got, then look at the CPU's line
             // again (only now, so that it does not bounce between the cores on every entry).
-            self.publish_processed();
+            self.publish_caught_up();
             let head = self.region().cpu.head.load(Acquire);
             if head == self.next || head.wrapping_sub(self.committed) > RING_ENTRIES {
                 // Nothing new, or a head that overruns uncommitted entries: the CPU never
@@ -133,6 +133,19 @@ impl RingServer {
         if self.processed_published != self.next {
             self.processed_published = self.next;
             self.region().device.processed.store(self.next, Release);
+        }
+    }
+
+    /// [`RingServer::publish_processed`] on running out of entries, waking the CPU if it sleeps
+    /// waiting for us to apply them (a write whose effect it must see, such as the A20 gate):
+    /// without this it would sleep out its 2 ms step.
+    fn publish_caught_up(&mut self) {
+        if self.processed_published != self.next {
+            self.publish_processed();
+            let mut w = self.woken_cpu_reply;
+            let r = self.region();
+            wait::wake_if_sleeping(&r.cpu.wait_gen, &r.reply.seq, &mut w, false);
+            self.woken_cpu_reply = w;
         }
     }
 
