@@ -12,7 +12,8 @@ use cloister_shared::plane::layout::device_region_size;
 use cloister_shared::plane::PeerState;
 use cloister_shared::sys::memfd::SharedRegion;
 use command_fds::{CommandFdExt, FdMapping};
-use nix::sys::wait::WaitStatus;
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 
 use super::plan::DevicePlan;
@@ -32,7 +33,7 @@ pub struct ChildProc {
     pub ended: Option<String>,
 }
 
-/// What a device process is started with besides its plan.
+/// What a device is started with besides its plan.
 pub struct DeviceStart<'a> {
     pub machine_region: &'a SharedRegion,
     /// Guest RAM, handed over if the manifest asks for it.
@@ -44,69 +45,117 @@ pub struct DeviceStart<'a> {
     pub terminal: bool,
 }
 
-/// Starts `dev` in a process of its own with its `extra` regions: creates its device region,
-/// hands it its fds at fixed numbers and its setup, and marks it running. The child (its
-/// `device` index is the caller's to set) and its region.
-pub fn start_device(
+/// `dev`'s setup, with its `extra` regions, its files and its output added to `fds` as fd numbers
+/// `*next` on. Its ring and the machine region are not among them (a device built inline in the
+/// CPU process has neither): the setup says -1 for both.
+pub fn device_setup(
+    dev: DevicePlan,
+    extra: &[Arc<SharedRegion>],
+    with: &DeviceStart,
+    fds: &mut Vec<(OwnedFd, i32)>,
+    next: &mut i32,
+) -> anyhow::Result<DeviceSetup> {
+    let mut hand = |fd: OwnedFd| {
+        let n = *next;
+        fds.push((fd, n));
+        *next += 1;
+        n
+    };
+    let mut regions = Vec::new();
+    for r in extra {
+        regions.push(hand(r.fd().try_clone_to_owned()?));
+    }
+    let files = dev
+        .files
+        .into_iter()
+        .map(|(role, f)| (role, hand(f.into())))
+        .collect();
+    let output = dev.output.map(|f| hand(f.into()));
+    Ok(DeviceSetup {
+        kind: dev.kind,
+        implementation: dev.implementation,
+        config: with.config.to_vec(),
+        manifest: dev.manifest,
+        fds: DeviceFds {
+            region: -1,
+            machine: -1,
+            guest_ram: None,
+            regions,
+            files,
+            output,
+        },
+        guest_ram_size: with.ram.len() as u64,
+        fault: with.fault,
+    })
+}
+
+/// A device process not started yet: its region exists (the CPU process can be handed it) and
+/// what the process is to be handed is ready.
+pub struct PendingDevice {
+    /// The device's region (zeroed: its `peer_state` says Starting until [`start_device`]).
+    pub region: Arc<SharedRegion>,
+    /// What the process is told first.
+    pub setup: DeviceSetup,
+    fds: Vec<(OwnedFd, i32)>,
+    terminal: bool,
+}
+
+/// Creates `dev`'s region and gathers the fds and setup its process will get, with its `extra`
+/// regions. The process is started apart, by [`start_device`], so that the CPU process, which
+/// needs every device's region, can be started before the devices (see `supervisor::run`).
+pub fn prepare_device(
     dev: DevicePlan,
     extra: &[Arc<SharedRegion>],
     with: DeviceStart,
-) -> anyhow::Result<(ChildProc, Arc<SharedRegion>)> {
+) -> anyhow::Result<PendingDevice> {
     let dup = |r: &SharedRegion| r.fd().try_clone_to_owned();
     let region = Arc::new(SharedRegion::create(
         &format!("cloister-{}", dev.kind),
         device_region_size(),
     )?);
-    let mut fds: Vec<(OwnedFd, i32)> = vec![(dup(&region)?, 10), (dup(with.machine_region)?, 11)];
-    let mut dfds = DeviceFds {
-        region: 10,
-        machine: 11,
-        guest_ram: None,
-        regions: vec![],
-        files: vec![],
-        output: None,
-    };
-    if dev.manifest.guest_ram {
+    let mut fds = vec![(dup(&region)?, 10), (dup(with.machine_region)?, 11)];
+    let guest_ram = if dev.manifest.guest_ram {
         fds.push((dup(with.ram)?, 12));
-        dfds.guest_ram = Some(12);
-    }
-    for (i, r) in extra.iter().enumerate() {
-        fds.push((dup(r)?, 13 + i as i32));
-        dfds.regions.push(13 + i as i32);
-    }
-    for (i, (role, f)) in dev.files.into_iter().enumerate() {
-        fds.push((OwnedFd::from(f), 30 + i as i32));
-        dfds.files.push((role, 30 + i as i32));
-    }
-    if let Some(out) = dev.output {
-        fds.push((OwnedFd::from(out), 50));
-        dfds.output = Some(50);
-    }
-    let (pid, mut sock) = spawn("__device", fds, with.terminal)?;
-    let setup = DeviceSetup {
-        kind: dev.kind.clone(),
-        implementation: dev.implementation.clone(),
-        config: with.config.to_vec(),
-        manifest: dev.manifest,
-        fds: dfds,
-        guest_ram_size: with.ram.len() as u64,
-        fault: with.fault,
+        Some(12)
+    } else {
+        None
     };
-    control::send(&mut sock, &setup)
-        .with_context(|| format!("setting up device `{}`", dev.kind))?;
-    region_view(&region)
+    let mut setup = device_setup(dev, extra, &with, &mut fds, &mut 13)?;
+    setup.fds.region = 10;
+    setup.fds.machine = 11;
+    setup.fds.guest_ram = guest_ram;
+    Ok(PendingDevice {
+        region,
+        setup,
+        fds,
+        terminal: with.terminal,
+    })
+}
+
+/// Starts a prepared device in a process of its own: hands it its fds at their numbers and its
+/// setup, and marks its region running. The child (its `device` index is the caller's to set).
+/// A child that cannot take its setup is killed and reaped here: the caller never knew it.
+pub fn start_device(dev: PendingDevice) -> anyhow::Result<ChildProc> {
+    let name = dev.setup.kind.clone();
+    let (pid, mut sock) = spawn("__device", dev.fds, dev.terminal)
+        .with_context(|| format!("starting device `{name}`"))?;
+    if let Err(e) = control::send(&mut sock, &dev.setup) {
+        let _ = kill(pid, Signal::SIGKILL);
+        let _ = waitpid(pid, None);
+        return Err(e).with_context(|| format!("setting up device `{name}`"));
+    }
+    region_view(&dev.region)
         .supervisor
         .peer_state
         .store(PeerState::Running as u32, Release);
-    let child = ChildProc {
-        name: dev.kind,
-        implementation: dev.implementation,
+    Ok(ChildProc {
+        name,
+        implementation: dev.setup.implementation,
         pid,
         control: sock,
         device: None,
         ended: None,
-    };
-    Ok((child, region))
+    })
 }
 
 /// Starts this binary in `role` with `fds` mapped to the given numbers and a control socket at

@@ -15,9 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use cloister_shared::control::{
-    self, CpuDevice, CpuSetup, DeviceFds, DeviceSetup, Fault, FromCpu, ToCpu, ToDevice,
-};
+use cloister_shared::control::{self, CpuDevice, CpuSetup, Fault, FromCpu, ToCpu, ToDevice};
 use cloister_shared::plane::layout::{machine_region_size, view, DeviceRegion, MachineRegion};
 use cloister_shared::plane::{wait, PeerState};
 use cloister_shared::sys::memfd::SharedRegion;
@@ -125,6 +123,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     let mut next_cpu_fd = 20;
     let mut cpu_devices = Vec::new();
     let mut regions_by_kind = std::collections::HashMap::new();
+    // Device processes, with the index of their region, to start once the CPU process is.
+    let mut pending = Vec::new();
     for mut dev in std::mem::take(&mut plan.devices) {
         if dev.kind == "display" {
             dev.implementation = crate::display::implementation(display).into();
@@ -152,72 +152,39 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
                 .collect::<Result<_, _>>()?,
         };
         regions_by_kind.insert(dev.kind.clone(), extra.clone());
+        let machine_lines = dev.kind == "keyboard";
+        let start = children::DeviceStart {
+            machine_region: &m.machine_region,
+            ram: &ram,
+            config: &config_bytes,
+            fault: faults.get(dev.kind.as_str()).copied(),
+            terminal: dev.kind == "display" && term,
+        };
         // The display is a process of its own in inline mode too: it serves no ports (so inline
         // mode's yardstick is unchanged) and its front end needs a thread and the terminal.
-        let own_process = args.isolation == Isolation::Process || dev.kind == "display";
-        if own_process {
-            let cpu_device = CpuDevice {
-                manifest: dev.manifest.clone(),
-                region_fd: Some(next_cpu_fd),
-                inline: None,
-                machine_lines: dev.kind == "keyboard",
-            };
-            let start = children::DeviceStart {
-                machine_region: &m.machine_region,
-                ram: &ram,
-                config: &config_bytes,
-                fault: faults.get(dev.kind.as_str()).copied(),
-                terminal: dev.kind == "display" && term,
-            };
-            let (child, region) = children::start_device(dev, &extra, start)?;
+        if args.isolation == Isolation::Process || dev.kind == "display" {
+            let device = children::prepare_device(dev, &extra, start)?;
             if args.isolation == Isolation::Process {
-                cpu_fds.push((dup(region.fd())?, next_cpu_fd));
-                cpu_devices.push(cpu_device);
+                cpu_fds.push((dup(device.region.fd())?, next_cpu_fd));
+                cpu_devices.push(CpuDevice {
+                    manifest: device.setup.manifest.clone(),
+                    region_fd: Some(next_cpu_fd),
+                    inline: None,
+                    machine_lines,
+                });
                 next_cpu_fd += 1;
             }
-            m.device_regions.push((child.name.clone(), region));
-            m.children.push(ChildProc {
-                device: Some(m.device_regions.len() - 1),
-                ..child
-            });
+            m.device_regions
+                .push((device.setup.kind.clone(), device.region.clone()));
+            pending.push((m.device_regions.len() - 1, device));
         } else {
-            let mut dfds = DeviceFds {
-                region: -1,
-                machine: -1,
-                guest_ram: None,
-                regions: vec![],
-                files: vec![],
-                output: None,
-            };
-            for r in &extra {
-                cpu_fds.push((dup(r.fd())?, next_cpu_fd));
-                dfds.regions.push(next_cpu_fd);
-                next_cpu_fd += 1;
-            }
-            for (role, f) in dev.files {
-                cpu_fds.push((OwnedFd::from(f), next_cpu_fd));
-                dfds.files.push((role, next_cpu_fd));
-                next_cpu_fd += 1;
-            }
-            if let Some(out) = dev.output {
-                cpu_fds.push((OwnedFd::from(out), next_cpu_fd));
-                dfds.output = Some(next_cpu_fd);
-                next_cpu_fd += 1;
-            }
-            let setup = DeviceSetup {
-                kind: dev.kind.clone(),
-                implementation: dev.implementation.clone(),
-                config: config_bytes.clone(),
-                manifest: dev.manifest.clone(),
-                fds: dfds,
-                guest_ram_size: ram_size,
-                fault: faults.get(dev.kind.as_str()).copied(),
-            };
+            let setup =
+                children::device_setup(dev, &extra, &start, &mut cpu_fds, &mut next_cpu_fd)?;
             cpu_devices.push(CpuDevice {
-                manifest: dev.manifest,
+                manifest: setup.manifest.clone(),
                 region_fd: None,
                 inline: Some(setup),
-                machine_lines: dev.kind == "keyboard",
+                machine_lines,
             });
         }
     }
@@ -228,7 +195,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
             next_cpu_fd
         }),
     };
-    let (pid, mut sock) = spawn("__cpu", cpu_fds, false)?;
+    // The CPU process starts before the device processes, so that its exec and set-up overlap
+    // theirs instead of following them (starting a process takes milliseconds here). It needs
+    // nothing of theirs but their regions, which exist. Until a device is up, the CPU's requests
+    // to it wait in its ring (the region's `peer_state` reads Starting, not Dead), none of its
+    // ports has a published value (the CPU asks), and its IRQ lines are low.
+    let (pid, sock) = spawn("__cpu", cpu_fds, false)?;
+    // children[0] is the CPU.
+    m.children.push(ChildProc {
+        name: "cpu".into(),
+        implementation: args.cpu.clone(),
+        pid,
+        control: sock,
+        device: None,
+        ended: None,
+    });
     let setup = CpuSetup {
         model: args.cpu.clone(),
         guest_ram_fd: 10,
@@ -239,18 +220,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         debugcon_fd,
         post_codes: args.post_codes,
     };
-    control::send(&mut sock, &setup).context("setting up the CPU process")?;
-    m.children.insert(
-        0,
-        ChildProc {
-            name: "cpu".into(),
-            implementation: args.cpu.clone(),
-            pid,
-            control: sock,
-            device: None,
-            ended: None,
-        },
-    );
+    let started = control::send(&mut m.children[0].control, &setup)
+        .context("setting up the CPU process")
+        .and_then(|()| m.start_devices(pending));
+    if let Err(e) = started {
+        m.shutdown();
+        return Err(e);
+    }
     drop(ram);
     m.framebuffer = regions_by_kind.get("vga").and_then(|r| r.get(1)).cloned();
 
@@ -303,7 +279,32 @@ fn region_view(r: &SharedRegion) -> &DeviceRegion {
     unsafe { view(r.as_ptr()) }
 }
 
+/// Tells a CPU waiting on this region's device that no answer is coming: its process ended, or
+/// never started.
+fn mark_dead(r: &SharedRegion) {
+    let r = region_view(r);
+    r.supervisor
+        .peer_state
+        .store(PeerState::Dead as u32, Release);
+    wait::ring(&r.reply.seq);
+}
+
 impl Machine {
+    /// Starts the prepared device processes in plan order, each with the index of its region.
+    fn start_devices(
+        &mut self,
+        pending: Vec<(usize, children::PendingDevice)>,
+    ) -> anyhow::Result<()> {
+        for (i, dev) in pending {
+            let child = children::start_device(dev)?;
+            self.children.push(ChildProc {
+                device: Some(i),
+                ..child
+            });
+        }
+        Ok(())
+    }
+
     /// Reaps children until `done` or `limit`; a device that ends is marked dead in its region.
     fn reap_until(&mut self, done: impl Fn(&Machine) -> bool, limit: Duration) {
         let give_up = Instant::now() + limit;
@@ -317,11 +318,7 @@ impl Machine {
                     {
                         c.ended = Some(describe(&status));
                         if let Some(i) = c.device {
-                            let r = region_view(&self.device_regions[i].1);
-                            r.supervisor
-                                .peer_state
-                                .store(PeerState::Dead as u32, Release);
-                            wait::ring(&r.reply.seq);
+                            mark_dead(&self.device_regions[i].1);
                         }
                     }
                 }
@@ -448,12 +445,7 @@ impl Machine {
             let how = describe(&status);
             child.ended = Some(how.clone());
             if let Some(i) = child.device {
-                // Tell a CPU waiting on this device that no answer is coming.
-                let r = region_view(&self.device_regions[i].1);
-                r.supervisor
-                    .peer_state
-                    .store(PeerState::Dead as u32, Release);
-                wait::ring(&r.reply.seq);
+                mark_dead(&self.device_regions[i].1);
                 eprintln!("cloister: device `{}` (pid {pid}) {how}; stopping the machine (device restart is not available yet)", child.name);
             } else {
                 // The CPU reports how the machine ended before it exits: read that first.
@@ -594,6 +586,13 @@ impl Machine {
     /// Stops the CPU first (so nothing waits on a device that is leaving), then the devices;
     /// whatever does not stop in time is killed; everything is reaped.
     fn shutdown(&mut self) {
+        // A region whose process never started (one failed to start before it) has no one to
+        // answer the CPU: say so, or the CPU waits in a request until the hang limit.
+        for (i, (_, region)) in self.device_regions.iter().enumerate() {
+            if !self.children.iter().any(|c| c.device == Some(i)) {
+                mark_dead(region);
+            }
+        }
         let _ = control::send(&mut self.children[0].control, &ToCpu::Quit);
         self.ring_cpu();
         self.reap_until(|m| m.children[0].ended.is_some(), Duration::from_secs(1));

@@ -244,10 +244,9 @@ impl Machine {
 
     pub fn run(&mut self) -> Ended {
         self.bus.ports.start_inline();
-        let mut control_seen = self
-            .region()
-            .control
-            .load(std::sync::atomic::Ordering::Acquire);
+        // From zero, not the count now: a message sent while this process was starting rang
+        // before we could look, and must still be read.
+        let mut control_seen = 0;
         let mut paused = false;
         loop {
             if paused {
