@@ -214,7 +214,7 @@ fn main() {
         p.insw_512_us, i.insw_512_us
     );
 
-    let reps = 5;
+    let reps = 11;
     let (mut bp, mut bi) = (Vec::new(), Vec::new());
     for _ in 0..reps {
         // Alternate, so that drift in the machine's speed hits both alike.

@@ -310,7 +310,7 @@ impl Machine {
         let give_up = Instant::now() + limit;
         while !done(self) && Instant::now() < give_up {
             match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(2)),
+                Ok(WaitStatus::StillAlive) => self.await_sigchld(give_up),
                 Ok(status) => {
                     if let Some(c) = status
                         .pid()
@@ -325,6 +325,16 @@ impl Machine {
                 Err(_) => break, // no children left
             }
         }
+    }
+
+    /// Waits (at most until `limit`, and 2 ms at a time) for a child to change state: SIGCHLD
+    /// queues on the signalfd. What else is queued there is dropped: the machine is stopping.
+    fn await_sigchld(&mut self, limit: Instant) {
+        let left = limit.saturating_duration_since(Instant::now());
+        let ms = left.as_millis().clamp(1, 2) as u16;
+        let mut fds = [PollFd::new(self.signals.as_fd(), PollFlags::POLLIN)];
+        let _ = poll(&mut fds, PollTimeout::from(ms));
+        while let Ok(Some(_)) = self.signals.read_signal() {}
     }
 
     fn machine_view(&self) -> &MachineRegion {
