@@ -167,6 +167,54 @@ fn every_device_runs_in_its_own_process_and_ctl_reports_them() {
     }
 }
 
+/// The cores process `pid` may run on, as /proc shows them ("0-1", "1").
+fn cores_allowed(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn the_cpu_and_the_devices_serving_its_ports_share_one_core_unless_told_otherwise() {
+    let (mut child, _out) = start_spinning(&[]);
+    let pid = child.id();
+    let all = cores_allowed(pid);
+    let cpu = cores_allowed(device_pid(pid, true)[0]);
+    let devices: Vec<String> = device_pid(pid, false)
+        .into_iter()
+        .map(cores_allowed)
+        .collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        cpu.parse::<usize>().is_ok(),
+        "the CPU process is on one core, not {cpu}"
+    );
+    // timer, keyboard, vga, disk, serial and probe beside it; the display (no ports) free.
+    let beside = devices.iter().filter(|d| **d == cpu).count();
+    let free = devices.iter().filter(|d| **d == all).count();
+    if all != cpu {
+        assert_eq!(
+            (beside, free),
+            (6, 1),
+            "CPU on {cpu}, all {all}: {devices:?}"
+        );
+    }
+
+    let (mut child, _out) = start_spinning(&["--affinity", "any"]);
+    let pid = child.id();
+    let mut every = device_pid(pid, false);
+    every.extend(device_pid(pid, true));
+    let cores: Vec<String> = every.into_iter().map(cores_allowed).collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(cores.iter().all(|c| *c == all), "{all}: {cores:?}");
+}
+
 #[test]
 fn a_device_killed_in_the_middle_of_a_request_stops_the_machine_with_a_clear_error() {
     let (mut child, _out) = start_spinning(&[]);

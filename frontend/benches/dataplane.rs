@@ -172,6 +172,18 @@ fn boot_seconds(isolation: &str) -> Option<f64> {
     status.success().then(|| t.elapsed().as_secs_f64())
 }
 
+/// (steal, total) jiffies of all CPUs so far, from /proc/stat: the time the host's hypervisor
+/// gave our vCPUs to someone else. Process mode needs two vCPUs at once; inline needs one.
+fn cpu_steal() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    Some((*v.get(7)?, v.iter().take(8).sum()))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
@@ -216,6 +228,7 @@ fn main() {
 
     let reps = 11;
     let (mut bp, mut bi) = (Vec::new(), Vec::new());
+    let steal_before = cpu_steal();
     for _ in 0..reps {
         // Alternate, so that drift in the machine's speed hits both alike.
         bp.extend(boot_seconds("process"));
@@ -229,6 +242,10 @@ fn main() {
         println!("|---|---|---|");
         println!("| {mp:.3} s | {mi:.3} s | {:.3} |", mp / mi);
         println!("runs: process {bp:.3?}, inline {bi:.3?}");
+        if let (Some((s0, t0)), Some((s1, t1))) = (steal_before, cpu_steal()) {
+            let pct = 100.0 * s1.saturating_sub(s0) as f64 / t1.saturating_sub(t0).max(1) as f64;
+            println!("host steal during the boots: {pct:.1}% of our vCPUs' time (/proc/stat)");
+        }
     } else {
         println!("FreeDOS boot timing skipped (no ../shared/testdata, or a boot failed)");
     }

@@ -41,6 +41,17 @@ pub enum Isolation {
     Inline,
 }
 
+/// Where the machine's processes run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Affinity {
+    /// The CPU process and every device process that serves its ports share one core: the core
+    /// this command started on, among those it may use (so `taskset -c N cloister run …` puts the
+    /// machine on core N). A hand-off between them is then a context switch on that core.
+    OneCore,
+    /// The kernel places every process wherever it likes.
+    Any,
+}
+
 /// Where the machine is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Display {
@@ -76,6 +87,15 @@ pub struct RunArgs {
     /// How devices run.
     #[arg(long, value_enum, default_value_t = Isolation::Process)]
     pub isolation: Isolation,
+
+    /// Where the machine's processes run. With one-core, a device's answer costs a context switch
+    /// instead of waking another core, which takes 30–170 µs on a virtual machine and far longer
+    /// when the host takes that core away for a while: FreeDOS boots in 1.02–1.09 × the inline
+    /// time either way (docs/PERFORMANCE.md). With any, devices can work beside the CPU on
+    /// another core: a little faster on a quiet machine, much slower on a busy host. The display
+    /// process is never confined.
+    #[arg(long, value_enum, default_value_t = Affinity::OneCore)]
+    pub affinity: Affinity,
 
     /// Where to show the machine. Default: a window when a display server (DISPLAY or
     /// WAYLAND_DISPLAY) takes connections, else the terminal when stdin and stdout are one, else

@@ -16,6 +16,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 
+use super::placement::Placement;
 use super::plan::DevicePlan;
 use super::region_view;
 use crate::roles::{CONTROL_FD, SUPERVISOR_PID_ENV};
@@ -132,13 +133,18 @@ pub fn prepare_device(
     })
 }
 
-/// Starts a prepared device in a process of its own: hands it its fds at their numbers and its
-/// setup, and marks its region running. The child (its `device` index is the caller's to set).
+/// Starts a prepared device in a process of its own: keeps it where `placement` says if it
+/// serves ports, hands it its fds at their numbers and its setup, and marks its region running. The child (its `device` index is the caller's to set).
 /// A child that cannot take its setup is killed and reaped here: the caller never knew it.
-pub fn start_device(dev: PendingDevice) -> anyhow::Result<ChildProc> {
+pub fn start_device(dev: PendingDevice, placement: &Placement) -> anyhow::Result<ChildProc> {
     let name = dev.setup.kind.clone();
     let (pid, mut sock) = spawn("__device", dev.fds, dev.terminal)
         .with_context(|| format!("starting device `{name}`"))?;
+    // Before its setup, so it never serves a request from elsewhere. The display serves no
+    // ports: the CPU never waits for it.
+    if !dev.setup.manifest.ports.is_empty() {
+        placement.place(pid, &format!("device `{name}`"));
+    }
     if let Err(e) = control::send(&mut sock, &dev.setup) {
         let _ = kill(pid, Signal::SIGKILL);
         let _ = waitpid(pid, None);

@@ -6,6 +6,7 @@ mod builtin;
 pub mod children;
 pub mod control_socket;
 pub(crate) mod keys;
+pub mod placement;
 pub mod plan;
 mod ui;
 
@@ -46,6 +47,8 @@ struct Machine {
     automation: automation::Automation,
     /// Keys typed in the window or terminal, paced.
     live_keys: automation::LiveKeys,
+    /// The core the CPU process and the port-serving devices share (`--affinity`).
+    placement: placement::Placement,
     /// Whether the keyboard runs inline (keys then go through the CPU process).
     inline: bool,
     /// ctl clients waiting for the CPU's status report.
@@ -113,6 +116,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         display_link,
         paused: false,
         live_keys: automation::LiveKeys::default(),
+        placement: placement::Placement::new(args.affinity),
     };
     let config_bytes = postcard::to_stdvec(&plan.config)?;
 
@@ -201,6 +205,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     // to it wait in its ring (the region's `peer_state` reads Starting, not Dead), none of its
     // ports has a published value (the CPU asks), and its IRQ lines are low.
     let (pid, sock) = spawn("__cpu", cpu_fds, false)?;
+    m.placement.place(pid, "the CPU process");
     // children[0] is the CPU.
     m.children.push(ChildProc {
         name: "cpu".into(),
@@ -296,7 +301,7 @@ impl Machine {
         pending: Vec<(usize, children::PendingDevice)>,
     ) -> anyhow::Result<()> {
         for (i, dev) in pending {
-            let child = children::start_device(dev)?;
+            let child = children::start_device(dev, &self.placement)?;
             self.children.push(ChildProc {
                 device: Some(i),
                 ..child
