@@ -212,25 +212,28 @@ impl RingClient {
             // A wider read also reads the next port: the device's to answer.
             return Ok(None);
         }
-        if let Some(hold) = read.hold {
-            let held = self.counted_since(read.as_of, &hold).and_then(|counted| {
-                read.value
-                    .evaluate_held(&hold, counted, clock_for(&read.value))
-            });
-            if let Some(v) = held {
-                return self.answer_published(&read, port, width, v);
+        // What the device must have applied before the published value can be used.
+        let wait_for = match read.hold {
+            Some(hold) => {
+                let held = self.counted_since(read.as_of, &hold).and_then(|counted| {
+                    read.value
+                        .evaluate_held(&hold, counted, clock_for(&read.value))
+                });
+                if let Some(v) = held {
+                    return self.answer_published(&read, port, width, v);
+                }
+                // Beyond the hold: once the device has applied everything sent, what it
+                // publishes is current. A queue's next byte is the device's to give.
+                if queue {
+                    return Ok(None);
+                }
+                Some(self.head)
             }
-            // Beyond the hold: once the device has applied everything sent, what it publishes
-            // is current. A queue's next byte is the device's to give.
-            if queue || !self.await_processed(self.head, woke)? {
-                return Ok(None);
-            }
-            read = match self.r().published[slot].read() {
-                Some(r) => r,
-                None => return Ok(None),
-            };
-        } else if !caught_up {
-            if !self.await_processed(self.last_affecting, woke)? {
+            None if !caught_up => Some(self.last_affecting),
+            None => None,
+        };
+        if let Some(index) = wait_for {
+            if !self.await_processed(index, woke)? {
                 return Ok(None);
             }
             read = match self.r().published[slot].read() {
