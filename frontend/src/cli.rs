@@ -90,7 +90,7 @@ pub struct RunArgs {
 
     /// Where the machine's processes run. With one-core, a device's answer costs a context switch
     /// instead of waking another core, which takes 30–170 µs on a virtual machine and far longer
-    /// when the host takes that core away for a while: FreeDOS boots in 1.02–1.09 × the inline
+    /// when the host takes that core away for a while: FreeDOS boots in 1.02–1.12 × the inline
     /// time either way (docs/PERFORMANCE.md). With any, devices can work beside the CPU on
     /// another core: a little faster on a quiet machine, much slower on a busy host. The display
     /// process is never confined.
