@@ -116,7 +116,7 @@ fn a_queue_pops_in_order_tells_the_device_and_stops_at_its_end() {
     let mut bytes = [0u8; QUEUE_MAX];
     bytes[..3].copy_from_slice(&[7, 8, 9]);
     let queue = Published::Queue { bytes, len: 3 };
-    server.publish(SLOT, queue, true, Some(hold(Access::NotifiedRead, 2, None)));
+    publish_queue(&server, queue);
     let popped: Vec<_> = (0..4).map(|_| read(&mut client, DATA)).collect();
     assert_eq!(popped, [Some(7), Some(8), Some(9), None]);
     client.flush();
@@ -127,13 +127,13 @@ fn a_queue_pops_in_order_tells_the_device_and_stops_at_its_end() {
     );
 
     // A write to the queue's port is not a pop: it ends the hold.
-    server.publish(SLOT, queue, true, Some(hold(Access::NotifiedRead, 2, None)));
+    publish_queue(&server, queue);
     assert_eq!(read(&mut client, DATA), Some(7));
     client.write(DATA, IoWidth::Byte, 0).unwrap();
     assert_eq!(read(&mut client, DATA), None);
     // Nor is a wider read one the queue answers.
     drain(&mut server);
-    server.publish(SLOT, queue, true, Some(hold(Access::NotifiedRead, 2, None)));
+    publish_queue(&server, queue);
     assert_eq!(
         client.published_read(SLOT, DATA, IoWidth::Word).unwrap(),
         None

@@ -185,18 +185,18 @@ mod tests {
 
     /// What the writer of the torn-slot test publishes as its `i`-th value.
     fn nth(i: u32) -> (Published, bool, Option<Hold>) {
-        let hold = (i % 3 != 0).then_some(Hold {
+        let hold = (!i.is_multiple_of(3)).then_some(Hold {
             port: i as u16,
-            counting: if i % 4 == 0 {
+            counting: if i.is_multiple_of(4) {
                 Access::NotifiedRead
             } else {
                 Access::Write
             },
             accesses: i as u8,
-            then: (i % 2 == 0).then_some(i),
+            then: i.is_multiple_of(2).then_some(i),
             ignoring: [(i as u16, (i >> 16) as u16), (1, 0)],
         });
-        let value = if i % 5 == 0 {
+        let value = if i.is_multiple_of(5) {
             let mut bytes = [0u8; QUEUE_MAX];
             bytes.iter_mut().for_each(|b| *b = i as u8);
             Published::Queue {
@@ -215,7 +215,7 @@ mod tests {
                 toggles: [t, t],
             }
         };
-        (value, i % 2 == 0, hold)
+        (value, i.is_multiple_of(2), hold)
     }
 
     #[test]
