@@ -43,6 +43,18 @@ pub const FIFO_PORT: u16 = 0x3F5;
 /// The DMA controllers' ports (both 8237s and the page registers): programming them does not
 /// change what the controller shows, unless a command waits for its channel.
 const DMA_PORTS: [(u16, u16); 2] = [(0x00, 0x0F), (0x81, 0xDF)];
+
+/// A hold counted in `counting` accesses to the FIFO, ignoring DMA programming (see
+/// [`Fdc::published_msr`]).
+fn fifo_hold(counting: Access, accesses: usize, then: Option<u8>) -> Hold {
+    Hold {
+        port: FIFO_PORT,
+        counting,
+        accesses: accesses.min(u8::MAX as usize) as u8,
+        then: then.map(u32::from),
+        ignoring: DMA_PORTS,
+    }
+}
 // DOR bits.
 const DOR_NRESET: u8 = 0x04;
 const DOR_DMA_IRQ: u8 = 0x08;
@@ -188,24 +200,17 @@ impl Fdc {
     /// last of which it reads RQM. DMA programming never changes it, except for a command
     /// waiting for its channel.
     pub fn published_msr(&self) -> (u8, Option<Hold>) {
-        let hold = |counting: Access, accesses: usize, then: Option<u8>| Hold {
-            port: FIFO_PORT,
-            counting,
-            accesses: accesses.min(u8::MAX as usize) as u8,
-            then: then.map(u32::from),
-            ignoring: DMA_PORTS,
-        };
         let held = match self.phase {
-            Phase::Reset => Some(hold(Access::Write, 0, None)),
+            Phase::Reset => Some(fifo_hold(Access::Write, 0, None)),
             Phase::Command => {
                 let remaining = self
                     .command
                     .first()
                     .and_then(|&c| commands::length(c))
                     .map_or(1, |len| len.saturating_sub(self.command.len()).max(1));
-                Some(hold(Access::Write, remaining - 1, None))
+                Some(fifo_hold(Access::Write, remaining - 1, None))
             }
-            Phase::Result => Some(hold(
+            Phase::Result => Some(fifo_hold(
                 Access::NotifiedRead,
                 self.result.len().saturating_sub(1),
                 Some(MSR_RQM),
@@ -226,13 +231,7 @@ impl Fdc {
             *b = *r;
         }
         let len = self.result.len();
-        let hold = Hold {
-            port: FIFO_PORT,
-            counting: Access::NotifiedRead,
-            accesses: len.saturating_sub(1) as u8,
-            then: None,
-            ignoring: DMA_PORTS,
-        };
+        let hold = fifo_hold(Access::NotifiedRead, len.saturating_sub(1), None);
         (
             Published::Queue {
                 bytes,

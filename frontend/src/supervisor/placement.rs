@@ -3,8 +3,8 @@
 //! The CPU process waits for a device process several hundred times in a FreeDOS boot. On one
 //! core, each wait is a context switch; across two, it is a wake-up of the other core, which on
 //! a virtual machine costs 30–170 µs when the host keeps both cores running, and much more when
-//! it takes one away (docs/PERFORMANCE.md: process mode went from 1.04 to 1.55 × inline at 18%
-//! host steal, and stayed at 1.02 × on one core).
+//! it takes one away (docs/PERFORMANCE.md: at 14% host steal a FreeDOS boot took 1.55 × the
+//! inline time with the processes placed by the kernel, 1.04 × with them on one core).
 
 use nix::sched::{sched_getcpu, sched_setaffinity, CpuSet};
 use nix::unistd::Pid;
